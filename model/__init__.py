@@ -1,0 +1,1 @@
+"""Domain model, services and queries of Service Desk Ops. Never imports dash."""

@@ -1,0 +1,17 @@
+"""Typed SQLAlchemy models, split by aggregate."""
+from .audit import AuditEvent
+from .base import (
+    ApprovalStatus, Base, CaseChannel, CasePriority, CaseStatus, CaseType, Channel, ChangeKind,
+    FulfillmentStatus, MessageKind, OrderStatus, ReturnOrderStatus, Role, utcnow,
+)
+from .cases import Case, CaseMessage, CaseTag
+from .customers import Customer, CustomerAddress, CustomerEmail, CustomerPhone, CustomerTag, Product
+from .orders import (
+    ChangeOrder, ChangeOrderLine, CreditMemo, FulfillmentOrder, FulfillmentOrderLine,
+    IdempotencyKey, OrderItemSummary, OrderPaymentSummary, OrderSummary, PendingApproval,
+    ReturnOrder, ReturnOrderLine,
+)
+from .rollups import OrderRollup
+from .users import User
+
+__all__ = [name for name in dir() if not name.startswith("_")]
