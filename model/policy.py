@@ -38,6 +38,8 @@ class Policy:
         "USD": Decimal("500"), "EUR": Decimal("500"), "JPY": Decimal("50000")})
     # Roles whose own refunds never wait for approval.
     approver_roles: tuple[str, ...] = ("manager", "admin")
+    # Case SLA: hours from creation to the due time, by priority.
+    sla_hours: dict[str, int] = field(default_factory=lambda: {"urgent": 4, "high": 8, "normal": 24, "low": 72})
     # Extra flow steps by action name: dotted paths "module:function" (see model.actions.flow).
     extra_steps: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from model import db as model_db
 from model.entities import Base
 
+os.environ.setdefault("PASSWORD_HASH_ITERATIONS", "1000")  # hashing cost is not under test here
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -192,8 +192,9 @@ def claim_key(s: Session, key: str | None, action: str, arguments: dict):
     digest = arguments_digest(action, arguments)
     stmt = _dialect_insert(s, IdempotencyKey.__table__).values(
         key=key, action=action, arguments_digest=digest, created_at=utcnow()
-    ).on_conflict_do_nothing(index_elements=["key"])
-    if s.execute(stmt).rowcount == 1:
+    ).on_conflict_do_nothing(index_elements=["key"]).returning(IdempotencyKey.__table__.c.key)
+    # RETURNING, not rowcount: the ORM session reports rowcount -1 for this statement on psycopg.
+    if s.execute(stmt).first() is not None:
         return None
     row = s.execute(select(IdempotencyKey).where(IdempotencyKey.key == key)
                     .execution_options(populate_existing=True)).scalar_one()

@@ -1,0 +1,258 @@
+"""Case services: create, take, assign, add a message, set the status (DESIGN: Decisions → Cases)."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..entities import (
+    Case, CaseChannel, CaseMessage, CasePriority, CaseStatus, CaseTag, CaseType, Customer,
+    CustomerEmail, MessageKind, OrderSummary, User, utcnow,
+)
+from ..policy import current_policy
+from ._common import NUMBER_PREFIX, ActionError, assign_number, lock_case, record, require_actor
+from .customers import validate_email
+
+# An order number as format_number writes it ("SO-00000042"), wherever it appears in the text.
+ORDER_NUMBER = re.compile(rf"(?<![\w-]){re.escape(NUMBER_PREFIX['order'])}\d{{8}}(?!\w)", re.IGNORECASE)
+SUBJECT_LENGTH = 300
+BODY_LENGTH = 20_000
+TAG_LENGTH = 40
+PREVIEW_LENGTH = 200
+ASSIGNER_ROLES = ("lead", "manager", "admin")
+FINISHED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+# --- validation -----------------------------------------------------------------
+def _choice(value, enum, what: str) -> str:
+    allowed = [member.value for member in enum]
+    if value not in allowed:
+        raise ActionError(f"Choose a {what}: {', '.join(allowed)}.")
+    return str(value)
+
+
+def _body(body) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise ActionError("Write a message; it cannot be empty.")
+    text = body.strip()
+    if len(text) > BODY_LENGTH:
+        raise ActionError(f"A message is at most {BODY_LENGTH:,} characters; this one has {len(text):,}.")
+    return text
+
+
+def _preview(text: str) -> str:
+    return " ".join(text.split())[:PREVIEW_LENGTH]
+
+
+def _tags(tags) -> list[str]:
+    if isinstance(tags, str):
+        tags = [tags]
+    cleaned = {str(tag).strip().lower() for tag in tags or ()} - {""}
+    too_long = sorted(tag for tag in cleaned if len(tag) > TAG_LENGTH)
+    if too_long:
+        raise ActionError(f"A tag is at most {TAG_LENGTH} characters: {too_long[0][:60]!r} is longer.")
+    return sorted(cleaned)
+
+
+def _cc(cc) -> str | None:
+    if cc is None:
+        return None
+    addresses = re.split(r"[,;\s]+", cc) if isinstance(cc, str) else list(cc)
+    emails = list(dict.fromkeys(validate_email(a) for a in addresses if str(a).strip()))
+    return ", ".join(emails) or None
+
+
+def _closed_error(case: Case) -> ActionError:
+    return ActionError(f"Case {case.number} is closed; open a new case for a follow-up.")
+
+
+# --- customer and order -----------------------------------------------------------
+def _customer(s: Session, customer_id, sender_email) -> Customer | None:
+    if customer_id is not None:
+        valid = isinstance(customer_id, int) and not isinstance(customer_id, bool)
+        customer = s.get(Customer, customer_id) if valid else None
+        if customer is None:
+            raise ActionError(f"Customer {customer_id} does not exist.")
+        return customer
+    if not sender_email:
+        return None
+    email = validate_email(sender_email)
+    # Emails are stored lowercase; a shared address goes to the customer who has it as primary.
+    return s.execute(
+        select(Customer).join(CustomerEmail, CustomerEmail.customer_id == Customer.id)
+        .where(CustomerEmail.email == email)
+        .order_by(CustomerEmail.is_primary.desc(), CustomerEmail.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def _given_order(s: Session, order_id, customer: Customer | None) -> OrderSummary:
+    order = s.get(OrderSummary, order_id) if isinstance(order_id, int) and not isinstance(order_id, bool) else None
+    if order is None:
+        raise ActionError(f"Order {order_id} does not exist.")
+    if customer is not None and order.customer_id != customer.id:
+        raise ActionError(f"Order {order.number} belongs to another customer; "
+                          f"link one of {customer.name}'s orders instead.")
+    return order
+
+
+def _named_order(s: Session, customer: Customer, *texts: str | None) -> OrderSummary | None:
+    """The first order number in the texts that is an order of this customer."""
+    numbers = list(dict.fromkeys(m.upper() for text in texts if text for m in ORDER_NUMBER.findall(text)))[:50]
+    if not numbers:
+        return None
+    found = {order.number: order for order in s.execute(
+        select(OrderSummary).where(OrderSummary.number.in_(numbers),
+                                   OrderSummary.customer_id == customer.id)).scalars()}
+    return next((found[n] for n in numbers if n in found), None)
+
+
+# --- services ---------------------------------------------------------------------
+def create_case(s: Session, *, subject: str, actor: User, customer_id: int | None = None,
+                order_id: int | None = None, channel: str = "email", type: str = "other",  # noqa: A002
+                priority: str = "normal", body: str | None = None, sender_email: str | None = None,
+                tags=(), cc=None) -> Case:
+    """A new case; the body is its first message, in the customer's words.
+
+    The customer is given or found by the sender's email; without an explicit
+    order the case links the first of that customer's order numbers named in
+    the subject or body (never another customer's order).
+    """
+    require_actor(actor)
+    if not isinstance(subject, str) or not subject.strip() or len(subject.strip()) > SUBJECT_LENGTH:
+        raise ActionError(f"Enter a subject (1 to {SUBJECT_LENGTH} characters).")
+    channel = _choice(channel, CaseChannel, "channel")
+    case_type = _choice(type, CaseType, "case type")
+    priority = _choice(priority, CasePriority, "priority")
+    if body is not None and not isinstance(body, str):
+        raise ActionError("The message must be text.")
+    text = _body(body) if body is not None and body.strip() else None
+    tag_names, cc_list = _tags(tags), _cc(cc)
+    customer = _customer(s, customer_id, sender_email)
+    if order_id is not None:
+        order = _given_order(s, order_id, customer)
+        customer = customer or s.get(Customer, order.customer_id)
+    else:
+        order = _named_order(s, customer, subject, text) if customer is not None else None
+    now = utcnow()
+    sla = current_policy().sla_hours.get(priority)
+    case = Case(subject=subject.strip(), channel=channel, type=case_type, priority=priority,
+                status=CaseStatus.NEW.value, customer_id=customer.id if customer else None,
+                order_id=order.id if order else None, cc=cc_list,
+                language=customer.language if customer else "en", created_at=now, updated_at=now,
+                due_at=now + timedelta(hours=sla) if sla is not None else None)
+    case.tag_rows = [CaseTag(tag=tag) for tag in tag_names]
+    if text is not None:
+        case.messages.append(CaseMessage(kind=MessageKind.CUSTOMER.value, body=text, author_id=None,
+                                         created_at=now))
+        case.last_message_at, case.last_message_preview = now, _preview(text)
+    assign_number(s, case, "case")
+    record(s, actor, "case.create", case=case, number=case.number, channel=channel, priority=priority,
+           order_linked_by="given" if order_id is not None else ("text" if order else None))
+    return case
+
+
+def take_case(s: Session, case_id: int, *, actor: User) -> Case:
+    """The actor becomes the assignee of an unassigned case; `new` becomes `open`.
+
+    The row lock (FOR UPDATE / SQLite's write lock) serializes concurrent takers
+    and the guarded UPDATE makes sure only one of them can ever win.
+    """
+    require_actor(actor)
+    case = lock_case(s, case_id)
+    _refuse_taking(case, actor)
+    status = CaseStatus.OPEN.value if case.status == CaseStatus.NEW else case.status
+    claimed = s.execute(
+        update(Case).where(Case.id == case.id, Case.assignee_id.is_(None))
+        .values(assignee_id=actor.id, status=status, updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    s.refresh(case)
+    if claimed != 1:
+        _refuse_taking(case, actor)
+        raise ActionError(f"Case {case.number} was just taken by someone else.")
+    record(s, actor, "case.take", case=case, assignee_id=actor.id)
+    return case
+
+
+def _refuse_taking(case: Case, actor: User) -> None:
+    if case.status == CaseStatus.CLOSED:
+        raise _closed_error(case)
+    if case.status == CaseStatus.RESOLVED:
+        raise ActionError(f"Case {case.number} is resolved; reopen it before taking it.")
+    if case.assignee_id is not None:
+        name = "you" if case.assignee_id == actor.id else case.assignee.display_name
+        raise ActionError(f"Case {case.number} is already assigned to {name}.")
+
+
+def assign_case(s: Session, case_id: int, assignee_id: int | None, *, actor: User) -> Case:
+    """Leads, managers and admins assign a case to an active user (None unassigns)."""
+    require_actor(actor)
+    if actor.role not in ASSIGNER_ROLES:
+        raise ActionError("Only a lead, a manager or an admin can assign cases; use Take to work on one yourself.")
+    assignee = None
+    if assignee_id is not None:
+        if isinstance(assignee_id, int) and not isinstance(assignee_id, bool):
+            assignee = s.get(User, assignee_id)
+        if assignee is None:
+            raise ActionError(f"User {assignee_id} does not exist.")
+        if not assignee.active:
+            raise ActionError(f"{assignee.display_name}'s account is disabled; choose someone else.")
+    case = lock_case(s, case_id)
+    if case.status == CaseStatus.CLOSED:
+        raise _closed_error(case)
+    before = case.assignee_id
+    case.assignee_id = assignee.id if assignee else None
+    if assignee is not None and case.status == CaseStatus.NEW:
+        case.status = CaseStatus.OPEN.value
+    case.updated_at = utcnow()
+    record(s, actor, "case.assign", case=case, before_assignee_id=before, assignee_id=case.assignee_id)
+    return case
+
+
+def add_case_message(s: Session, case_id: int, *, body: str, kind: str, actor: User) -> CaseMessage:
+    """A public reply, an internal note, or the customer's message logged by an agent.
+
+    The first reply sets first_response_at (a note does not); a customer message
+    reopens a resolved case; a closed case takes nothing more.
+    """
+    require_actor(actor)
+    kind = _choice(kind, MessageKind, "message kind")
+    text = _body(body)
+    case = lock_case(s, case_id)
+    if case.status == CaseStatus.CLOSED:
+        raise _closed_error(case)
+    now = utcnow()
+    message = CaseMessage(case=case, kind=kind, body=text, created_at=now,
+                          author_id=None if kind == MessageKind.CUSTOMER else actor.id)
+    s.add(message)
+    if kind == MessageKind.REPLY and case.first_response_at is None:
+        case.first_response_at = now
+    reopened = kind == MessageKind.CUSTOMER and case.status == CaseStatus.RESOLVED
+    if reopened:
+        case.status, case.resolved_at = CaseStatus.OPEN.value, None
+    case.updated_at = case.last_message_at = now
+    case.last_message_preview = _preview(text)
+    s.flush()
+    record(s, actor, f"case.{kind}", case=case, message_id=message.id, reopened=reopened)
+    return message
+
+
+def set_case_status(s: Session, case_id: int, status: str, *, actor: User) -> Case:
+    """Move a case between open, pending, resolved and closed; closed is final."""
+    require_actor(actor)
+    status = _choice(status, CaseStatus, "status")
+    case = lock_case(s, case_id)
+    if case.status == status:
+        return case
+    if case.status == CaseStatus.CLOSED:
+        raise _closed_error(case)
+    if status == CaseStatus.NEW:
+        raise ActionError(f"Case {case.number} has been worked on; set it to open or pending instead of new.")
+    before, now = case.status, utcnow()
+    case.status = status
+    # Closing a resolved case keeps the time it was resolved; reopening clears it.
+    case.resolved_at = (case.resolved_at or now) if status in FINISHED else None
+    case.updated_at = now
+    record(s, actor, "case.status", case=case, before_status=before, status=status)
+    return case

@@ -1,0 +1,54 @@
+"""reship_items: send again, at no charge, units whose shipment was reported lost."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..entities import FulfillmentOrder, FulfillmentOrderLine, FulfillmentStatus, User, utcnow
+from ._common import (
+    ActionError, check_reason, claim_key, lock_order, normalize_lines, record, remember_result, require_actor,
+)
+from .cancel import _lines_argument
+
+
+def lost_units(order, line) -> int:
+    """Units of `line` on lost shipments not yet sent again (and not returned)."""
+    lost = sum(fl.quantity - fl.reshipped for fo in order.fulfillment_orders if fo.status == FulfillmentStatus.LOST
+               for fl in fo.lines if fl.line_id == line.id)
+    return max(0, min(lost, line.fulfilled - line.returned - line.return_initiated))
+
+
+def reship_items(s: Session, order_id: int, lines, *, actor: User, reason: str, note: str | None = None,
+                 idempotency_key: str | None = None) -> FulfillmentOrder:
+    """A new fulfillment order at no cost; totals and payments stay as they are."""
+    require_actor(actor)
+    check_reason("reship", reason)
+    arguments = {"order_id": order_id, "lines": _lines_argument(lines), "reason": reason, "note": note}
+    if (done := claim_key(s, idempotency_key, "reship_items", arguments)) is not None:
+        return done
+    order = lock_order(s, order_id)
+    if not any(fo.status == FulfillmentStatus.LOST for fo in order.fulfillment_orders):
+        raise ActionError(f"No shipment of order {order.number} was reported lost; report it lost first.")
+    chosen = normalize_lines(order, lines, available=lambda ln: lost_units(order, ln), what="reshipped")
+    lost_shipments = [fo for fo in order.fulfillment_orders if fo.status == FulfillmentStatus.LOST]
+    reship = FulfillmentOrder(location=lost_shipments[0].location, location_type=lost_shipments[0].location_type,
+                              status=FulfillmentStatus.ALLOCATED, is_reship=True, reship_of_id=lost_shipments[0].id,
+                              created_at=utcnow())
+    for line_id, qty in chosen.items():
+        line = order.line(line_id)
+        if qty > lost_units(order, line):
+            raise ActionError(f"Only {lost_units(order, line)} units of {line.sku} were on a lost shipment "
+                              f"and not yet reshipped; you asked for {qty}.")
+        remaining = qty
+        for fo in lost_shipments:
+            for fl in fo.lines:
+                if fl.line_id == line_id and remaining:
+                    take = min(remaining, fl.quantity - fl.reshipped)
+                    fl.reshipped += take
+                    remaining -= take
+        reship.lines.append(FulfillmentOrderLine(line_id=line_id, quantity=qty, reshipped=0))
+    order.fulfillment_orders.append(reship)
+    s.flush()
+    record(s, actor, "order.reship", order=order, fulfillment_order_id=reship.id, reason=reason, note=note,
+           lines={str(k): v for k, v in chosen.items()})
+    remember_result(s, idempotency_key, reship)
+    return reship
