@@ -129,6 +129,20 @@ def normalize_lines(order: OrderSummary, lines, *, available, what: str) -> dict
     return chosen
 
 
+# --- sentences ---------------------------------------------------------------
+def count_phrase(count: int, state: str) -> str:
+    """'1 is already returned', '2 are not yet shipped'."""
+    return f"{count} {'is' if count == 1 else 'are'} {state}"
+
+
+def quantity_refusal(verb: str, sku: str, can: int, of: int, asked: int, reasons: list[str]) -> str:
+    """'Only 1 of 3 units of A can be returned: 2 are already returned; you asked for 2.'"""
+    why = f": {', '.join(reasons)}" if reasons else ""
+    if can <= 0:
+        return f"No unit of {sku} can be {verb}{why}."
+    return f"Only {can} of {of} units of {sku} can be {verb}{why}; you asked for {asked}."
+
+
 # --- audit --------------------------------------------------------------------
 def _json_default(value):
     if isinstance(value, Decimal):

@@ -4,19 +4,15 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ..entities import ChangeKind, User
-from ._common import ActionError, normalize_lines
+from ._common import ActionError, count_phrase, normalize_lines, quantity_refusal
 from .flow import LineChange, run_money_action
 
 
 def explain_cancel(line, qty: int) -> str:
-    blocked = []
-    for count, word in ((line.canceled, "already canceled"), (line.allocated, "allocated to a warehouse"),
-                        (line.fulfilled, "already shipped")):
-        if count:
-            blocked.append(f"{count} {word}")
-    why = f": {', '.join(blocked)}" if blocked else ""
-    return (f"Only {line.available_to_cancel} of {line.ordered} units of {line.sku} can be canceled{why}; "
-            f"you asked for {qty}.")
+    reasons = [count_phrase(count, state) for count, state in (
+        (line.canceled, "already canceled"), (line.allocated, "allocated to a warehouse"),
+        (line.fulfilled, "already shipped")) if count]
+    return quantity_refusal("canceled", line.sku, line.available_to_cancel, line.ordered, qty, reasons)
 
 
 def cancel_items(s: Session, order_id: int, lines, *, actor: User, reason: str, note: str | None = None,

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from ..entities import FulfillmentOrder, FulfillmentOrderLine, FulfillmentStatus, User, utcnow
 from ._common import (
-    ActionError, check_reason, claim_key, lock_order, normalize_lines, record, remember_result, require_actor,
+    ActionError, check_reason, claim_key, quantity_refusal, lock_order, normalize_lines, record, remember_result, require_actor,
 )
 from .cancel import _lines_argument
 
@@ -36,8 +36,8 @@ def reship_items(s: Session, order_id: int, lines, *, actor: User, reason: str, 
     for line_id, qty in chosen.items():
         line = order.line(line_id)
         if qty > lost_units(order, line):
-            raise ActionError(f"Only {lost_units(order, line)} units of {line.sku} were on a lost shipment "
-                              f"and not yet reshipped; you asked for {qty}.")
+            raise ActionError(quantity_refusal("reshipped", line.sku, lost_units(order, line), line.fulfilled, qty,
+                                               ["only units of a lost shipment not yet sent again can be"]))
         remaining = qty
         for fo in lost_shipments:
             for fl in fo.lines:

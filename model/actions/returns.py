@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from ..entities import ChangeKind, FulfillmentStatus, User, utcnow
 from ..policy import current_policy
-from ._common import ActionError, normalize_lines
+from ._common import ActionError, count_phrase, normalize_lines, quantity_refusal
 from .cancel import _lines_argument
 from .flow import LineChange, run_money_action
 
@@ -31,20 +31,19 @@ def returnable_now(order, line, *, now=None) -> int:
 
 
 def explain_return(order, line, qty: int) -> str:
-    can = returnable_now(order, line)
     reasons = []
-    if line.fulfilled < line.ordered - line.canceled:
-        reasons.append(f"{line.ordered - line.canceled - line.fulfilled} not yet shipped")
+    unshipped = line.ordered - line.canceled - line.fulfilled
+    if unshipped:
+        reasons.append(count_phrase(unshipped, "not yet shipped"))
     if line.returned:
-        reasons.append(f"{line.returned} already returned")
+        reasons.append(count_phrase(line.returned, "already returned"))
     if line.return_initiated:
-        reasons.append(f"{line.return_initiated} on an open return order")
-    outside = line.available_to_return - can
+        reasons.append(count_phrase(line.return_initiated, "on an open return order"))
+    outside = line.available_to_return - returnable_now(order, line)
     if outside:
         reasons.append(f"{outside} shipped more than {current_policy().return_window_days} days ago")
-    why = f": {', '.join(reasons)}" if reasons else ""
-    unit = "unit" if can == 1 else "units"
-    return f"Only {can} {unit} of {line.ordered} of {line.sku} can be returned{why}; you asked for {qty}."
+    return quantity_refusal("returned", line.sku, returnable_now(order, line), line.ordered - line.canceled,
+                            qty, reasons)
 
 
 def choose_returnable(order, lines) -> dict[int, int]:

@@ -49,7 +49,7 @@ def test_worked_example_from_the_issue(Session, agent, catalog, customer_id):
     snap = snapshot(Session, order_id)
     assert (snap["refunded"], snap["grand_total"], snap["credit_memos"]) == (D("16.20"), D("49.20"), [D("16.20")])
     refused(Session, lambda s: return_items(s, order_id, {a: 1}, actor=agent, reason="damaged"),
-            "Only 0 units of 2 of A can be returned: 1 already returned")
+            "No unit of A can be returned: 1 is already returned")
 
 
 def test_cancel_everything_cancels_order_and_releases_shipping(Session, agent, catalog, customer_id):
@@ -67,7 +67,7 @@ def test_cancel_refusals(Session, agent, catalog, customer_id):
     with Session.begin() as s:
         allocate(s, order_id, {a: 1}, actor=agent)
     refused(Session, lambda s: cancel_items(s, order_id, {a: 2}, actor=agent, reason="customer_request"),
-            "Only 1 of 2 units of A can be canceled: 1 allocated")
+            "Only 1 of 2 units of A can be canceled: 1 is allocated")
     refused(Session, lambda s: cancel_items(s, order_id, {a: 1}, actor=agent, reason="because"), "reason")
     refused(Session, lambda s: cancel_items(s, order_id, {a: 0}, actor=agent, reason="other"), "at least 1")
     refused(Session, lambda s: cancel_items(s, order_id, {a: "x"}, actor=agent, reason="other"), "whole number")
@@ -166,7 +166,7 @@ def test_reship_only_after_a_lost_shipment(Session, agent, catalog, customer_id)
         reship = reship_items(s, order_id, {a: 2}, actor=agent, reason="lost_in_transit")
         assert reship.is_reship and reship.status == "allocated"
     refused(Session, lambda s: reship_items(s, order_id, {a: 1}, actor=agent, reason="lost_in_transit"),
-            "Only 0 units of A")
+            "No unit of A can be reshipped")
     with Session.begin() as s:
         fulfill(s, order_id, actor=agent)
     after = snapshot(Session, order_id)
@@ -184,7 +184,7 @@ def test_rma_flow_refunds_what_was_received(Session, agent, catalog, customer_id
         rma_id = rma.id
         assert rma.number.startswith("RMA-") and rma.status == "submitted"
     refused(Session, lambda s: return_items(s, order_id, {a: 1}, actor=agent, reason="damaged"),
-            "2 on an open return order")
+            "2 are on an open return order")
     with Session.begin() as s:
         receive_return_order(s, rma_id, {a: 1}, actor=agent, condition="resellable")
     refused(Session, lambda s: receive_return_order(s, rma_id, {a: 2}, actor=agent), "Only 1 more")
@@ -263,7 +263,7 @@ def test_preview_is_the_same_path_and_writes_nothing(Session, agent, catalog, cu
         result = preview(return_items, s, order_id, {a: 1}, actor=agent, reason="damaged")
         assert result.ok and result.refund == D("16.20") and result.totals["grand_total"] == D("65.40")
         bad = preview(return_items, s, order_id, {a: 3}, actor=agent, reason="damaged")
-        assert not bad.ok and "Only 2 units" in bad.error
+        assert not bad.ok and "Only 2 of 2 units of A" in bad.error
     assert digest(Session) == before
 
 
