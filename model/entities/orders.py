@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..money import ZERO, discount_share, line_tax, round_money
 from .base import (
@@ -290,6 +290,14 @@ class ChangeOrder(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order: Mapped[OrderSummary] = relationship(back_populates="change_orders")
+
+    @validates("kind", "reason", "amount", "released", "refunded")
+    def _recorded_once(self, key, value):
+        """A change order is a record of what happened: once written it never changes."""
+        if self.id is not None and getattr(self, key) is not None and getattr(self, key) != value:
+            raise ValueError(f"A change order's {key} can't be changed once recorded.")
+        return value
+
     lines: Mapped[list["ChangeOrderLine"]] = relationship(
         back_populates="change_order", order_by="ChangeOrderLine.id", cascade="all, delete-orphan")
 

@@ -330,3 +330,30 @@ def test_jpy_has_no_decimals(Session, agent, catalog, customer_id):
         assert memo.amount == memo.amount.to_integral_value()
     refused(Session, lambda s: discount_items(s, order_id, {a: D("0.5")}, actor=agent, reason="goodwill"),
             "decimals")
+
+
+def test_every_action_writes_an_audit_event_with_amounts(Session, agent, catalog, customer_id):
+    from sqlalchemy import select
+
+    from model.entities import AuditEvent
+    order_id = make_order(Session, agent, customer_id, ship=True)
+    a, b = line_ids(Session, order_id)
+    with Session.begin() as s:
+        return_items(s, order_id, {a: 1}, actor=agent, reason="damaged")
+        credit_shipping(s, order_id, D("1.00"), actor=agent, reason="goodwill")
+    with Session() as s:
+        events = {e.action: e for e in s.execute(select(AuditEvent).where(AuditEvent.order_id == order_id)).scalars()}
+    assert {"order.place", "order.fulfill", "order.return", "order.shipping_credit"} <= set(events)
+    assert (events["order.return"].before_amount, events["order.return"].after_amount) == (D("81.60"), D("65.40"))
+    assert events["order.return"].actor_id == agent.id
+
+
+def test_a_recorded_reason_code_never_changes(Session, agent, catalog, customer_id):
+    order_id = make_order(Session, agent, customer_id)
+    a, b = line_ids(Session, order_id)
+    with Session.begin() as s:
+        change_id = cancel_items(s, order_id, {a: 1}, actor=agent, reason="customer_request").id
+    from model.entities import ChangeOrder
+    with pytest.raises(ValueError, match="can't be changed"):
+        with Session.begin() as s:
+            s.get(ChangeOrder, change_id).reason = "other"
