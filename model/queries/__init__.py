@@ -1,0 +1,1 @@
+"""Read side: functions returning small dataclasses or DataFrames for the pages."""
