@@ -1,0 +1,1 @@
+"""Pure factories (make_*) that return Dash components: no database, no callbacks."""

@@ -1,0 +1,38 @@
+"""Messages in place of content: empty lists, unknown pages, missing rights."""
+from __future__ import annotations
+
+from dash import dcc, html
+
+from .i18n import _
+
+
+def make_empty_state(message: str, *, id: str | None = None, hint: str | None = None) -> html.Div:  # noqa: A002
+    """A quiet box saying there is nothing to show (and optionally what to do)."""
+    children = [html.P(message, className="lead mb-1")]
+    if hint:
+        children.append(html.P(hint, className="mb-0 small"))
+    return html.Div(children, id=id or "empty-state", className="empty-state")
+
+
+def make_not_found(*, id: str = "not-found") -> html.Div:  # noqa: A002
+    """The body of the 404 page."""
+    return html.Div(
+        [
+            html.H1(_("Page not found"), className="h3"),
+            html.P(_("There is no page at this address."), className="text-body-secondary"),
+            dcc.Link(_("Back to the queue"), href="/", className="btn btn-primary"),
+        ],
+        id=id,
+    )
+
+
+def make_forbidden(*, id: str = "forbidden") -> html.Div:  # noqa: A002
+    """Shown by a page whose roles do not include the signed-in person."""
+    return html.Div(
+        [
+            html.H1(_("Not allowed"), className="h3"),
+            html.P(_("Your role does not give access to this page."), className="text-body-secondary"),
+            dcc.Link(_("Back to the queue"), href="/", className="btn btn-primary"),
+        ],
+        id=id,
+    )
