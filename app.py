@@ -19,10 +19,12 @@ import dash
 import flask
 from flask_login import LoginManager, current_user
 
-from components.i18n import _
+from components.i18n import _, current_language
 from components.layout import APP_NAME, NavItem, make_navbar, make_shell
 from model import db as model_db
+from pages import _language as language_switch
 from pages import login as login_page
+from pages._analytics_export import register_export_route
 from pages._guard import current_user_record, has_role, load_user
 
 ROOT = Path(__file__).resolve().parent
@@ -56,6 +58,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
     _init_auth(server)
+    register_export_route(server)
 
     app = dash.Dash(
         __name__,
@@ -70,6 +73,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     )
     server.config["STYLESHEETS"] = [app.get_asset_url(name) for name in STYLESHEETS]
     app.layout = serve_layout
+    language_switch.register(app)
     _bind_page_callbacks(server)
     return app
 
@@ -144,7 +148,8 @@ def serve_layout():
     user = current_user_record()
     navbar = make_navbar(nav_items(user) if user else [],
                          display_name=user.display_name if user else None,
-                         role=user.role if user else None)
+                         role=user.role if user else None,
+                         language=current_language())
     return make_shell(navbar, dash.page_container)
 
 

@@ -36,3 +36,15 @@ def make_forbidden(*, id: str = "forbidden") -> html.Div:  # noqa: A002
         ],
         id=id,
     )
+
+
+def make_toast(message: str, *, kind: str = "success", id: str | None = None,  # noqa: A002
+               header: str | None = None):
+    """A short-lived notice in the corner: kind is a Bootstrap colour (success, danger, warning, info)."""
+    import dash_bootstrap_components as dbc
+
+    return dbc.Toast(message, id=id or "app-toast", header=header, icon=kind, is_open=True, dismissable=True,
+                     duration=8000 if kind == "success" else 15000,
+                     className=f"app-toast app-toast-{kind}",
+                     style={"position": "fixed", "top": "4.5rem", "right": "1rem", "zIndex": 1080,
+                            "minWidth": "20rem"})

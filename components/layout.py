@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
-from .i18n import N_, _
+from .i18n import DEFAULT_LANGUAGE, N_, _, language_options
 
 APP_NAME = "Service Desk Ops"
 
@@ -28,9 +28,22 @@ def role_label(role: str) -> str:
     return _(ROLE_LABELS.get(role, role))
 
 
+def make_language_switch(language: str) -> html.Div:
+    """en / 日本語 / español; choosing one saves it on the user and reloads the page (pages/_language.py)."""
+    return html.Div(
+        [
+            dbc.Select(id="app-language", options=language_options(), value=language or DEFAULT_LANGUAGE,
+                       size="sm", className="app-language"),
+            dcc.Store(id="app-language-saved"),
+        ],
+        title=_("Language"),
+        className="me-3",
+    )
+
+
 def make_navbar(items: list[NavItem], *, display_name: str | None, role: str | None,
-                logout_href: str = "/logout") -> dbc.Navbar:
-    """Brand, one link per page, and who is signed in with a Logout link.
+                logout_href: str = "/logout", language: str | None = None) -> dbc.Navbar:
+    """Brand, one link per page, the language, and who is signed in with a Logout link.
 
     Without a display name (nobody signed in) only the brand shows.
     """
@@ -42,6 +55,7 @@ def make_navbar(items: list[NavItem], *, display_name: str | None, role: str | N
     right = []
     if display_name is not None:
         right = [
+            make_language_switch(language or DEFAULT_LANGUAGE),
             html.Span(
                 [
                     html.Span(display_name, id="app-user-name", className="fw-semibold"),

@@ -1,65 +1,149 @@
-"""Queue (home): the newest open cases.
+"""Queue (`/`): the server-side case grid, its filter bar, saved views and lead KPIs.
 
-A small first version; the full server-side queue (filters, saved views,
-Take, bulk actions) replaces it later.
+The URL's query string is the filter (QueueFilter.to_query), so a view can be
+shared by its address; Take, bulk actions and the new-case form are in
+pages/home_actions.py.
 """
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 import dash
-from dash import html
-from sqlalchemy import select
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from components.feedback import make_empty_state
+from components.feedback import make_empty_state, make_toast
 from components.i18n import N_, _
-from components.queue import case_row, make_case_grid
-from model.entities import Case, CaseStatus, User
+from components.queue import grid_row, make_queue_grid
+from components.queue_filters import FILTER_FIELDS, filter_values, make_filter_bar, make_views_menu, view_options
+from components.queue_panels import make_new_case_modal, make_toolbar
+from model.actions import ActionError
+from model.queries import cases as case_queries
+from model.queries import views as saved_views
+from model.queries.queue import QueueFilter, QueueQueryError, queue_page
 
-from pages._db import read_session
-from pages._guard import current_user_record
+from pages._db import read_session, transaction
+from pages._guard import current_user_record, has_role, require
 
 dash.register_page(__name__, path="/", name=N_("Queue"), title="Queue · Service Desk Ops", order=0, nav=True)
 
-OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.OPEN, CaseStatus.PENDING)
-MAX_ROWS = 100
+LEAD_ROLES = ("lead", "manager", "admin")
+KPI_REFRESH_MS = 30_000
+FILTER_INPUTS = [Input(control, "value") for control in FILTER_FIELDS]
+FILTER_OUTPUTS = [Output(control, "value", allow_duplicate=True) for control in FILTER_FIELDS]
 
 
-def layout(**_query):
+def layout(**query):
     user = current_user_record()
     if user is None:  # the server refuses Dash requests without a session; belt and braces
         return html.Div()
-    rows = newest_open_cases(time_zone=user.time_zone)
-    body = (make_case_grid(rows, id="home-grid") if rows
-            else make_empty_state(_("No open cases"), id="home-empty",
-                                  hint=_("New cases show up here as soon as they arrive.")))
-    return html.Div([html.H1(_("Open cases"), className="h4 mb-3", id="home-title"), body], id="home-page")
-
-
-def newest_open_cases(*, time_zone: str = "UTC", limit: int = MAX_ROWS) -> list[dict]:
-    """The newest open cases as grid rows, with times in the reader's time zone."""
-    statement = (
-        select(Case.number, Case.subject, Case.status, Case.priority,
-               User.display_name.label("assignee"), Case.created_at)
-        .outerjoin(User, User.id == Case.assignee_id)
-        .where(Case.status.in_(OPEN_STATUSES))
-        .order_by(Case.created_at.desc(), Case.id.desc())
-        .limit(limit)
-    )
-    zone = _zone(time_zone)
-    with read_session() as s:
-        return [case_row(number=r.number, subject=r.subject, status=r.status, priority=r.priority,
-                         assignee=r.assignee, created=_local_time(r.created_at, zone))
-                for r in s.execute(statement)]
-
-
-def _zone(name: str) -> ZoneInfo:
+    error = None
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        flt = QueueFilter.from_query({k: v for k, v in query.items() if v is not None})
+    except QueueQueryError as refused:
+        flt, error = QueueFilter(), _("This address has a filter the queue does not accept: {why} "
+                                      "Showing the default queue instead.").format(why=_(str(refused)))
+    with read_session() as s:
+        people = case_queries.assignable_users(s)
+        views = saved_views.list_views(s, user.id)
+    lead = has_role(user, *LEAD_ROLES)
+    header = [dbc.Card(dbc.CardBody(html.Div(id="home-kpis")), className="mb-3"),
+              dcc.Interval(id="home-kpi-interval", interval=KPI_REFRESH_MS)] if lead else []
+    return html.Div([
+        html.Div([html.H1(_("Case queue"), className="h4 mb-0", id="home-title"),
+                  make_views_menu(views, selected=None)],
+                 className="d-flex justify-content-between align-items-center flex-wrap gap-2 mb-3"),
+        *header,
+        dbc.Alert(error, color="warning", id="home-url-error") if error else None,
+        make_filter_bar(flt, people=people),
+        make_toolbar(can_assign=lead, people=people),
+        html.Div(id="home-empty-slot"),
+        make_queue_grid(id="home-grid", language=user.language, time_zone=user.time_zone),
+        dcc.Store(id="home-filter", data=flt.to_query()),
+        dcc.Store(id="home-refresh", data=0),
+        dcc.Store(id="home-selected", data=[]),
+        make_new_case_modal(),
+        html.Div(id="home-toast"),
+    ], id="home-page")
 
 
-def _local_time(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+@callback(Output("home-filter", "data"), Output("home-filter-error", "children"),
+          *FILTER_INPUTS, State("home-filter", "data"), prevent_initial_call=True)
+def apply_filter_bar(statuses, types, priorities, channels, assignee, tags, sla, start, end, search, current):
+    require()
+    try:
+        flt = QueueFilter.build(statuses=statuses or [], types=types, priorities=priorities, channels=channels,
+                                assignee=assignee, tags=(tags or "").split(","), sla=sla,
+                                created_from=start, created_to=end, search=search)
+    except QueueQueryError as refused:
+        return no_update, dbc.Alert(_(str(refused)), color="warning", className="py-2 mb-2")
+    query = flt.to_query()
+    return (query if query != current else no_update), None  # same filter: keep the grid and selection
+
+
+# The address follows the filter (replaceState: no page reload), then the grid asks again.
+clientside_callback(
+    """function (query) {
+        const search = query ? "?" + query : "";
+        if (window.location.search !== search) {
+            window.history.replaceState(null, "", window.location.pathname + search);
+        }
+        const api = dash_ag_grid.getApi("home-grid");
+        if (api) { api.deselectAll(); api.refreshInfiniteCache(); }
+        return window.dash_clientside.no_update;
+    }""",
+    Output("home-grid", "id"), Input("home-filter", "data"), Input("home-refresh", "data"),
+    prevent_initial_call=True,
+)
+
+
+@callback(Output("home-grid", "getRowsResponse"), Output("home-empty-slot", "children"),
+          Input("home-grid", "getRowsRequest"), State("home-filter", "data"), prevent_initial_call=True)
+def serve_rows(request, query):
+    user = require()
+    if not request:
+        return no_update, no_update
+    try:
+        flt = QueueFilter.from_query(query or "")
+        with read_session() as s:
+            page = queue_page(s, flt, user_id=user.id, start_row=request.get("startRow", 0),
+                              end_row=request.get("endRow", 100), sort_model=request.get("sortModel"),
+                              filter_model=request.get("filterModel"))
+    except QueueQueryError as refused:
+        return {"rowData": [], "rowCount": 0}, dbc.Alert(_(str(refused)), color="warning", id="home-grid-error")
+    empty = None
+    if page.total == 0:
+        empty = make_empty_state(_("No open cases") if query == "" else _("No cases match these filters"),
+                                 id="home-empty", hint=_("New cases show up here as soon as they arrive."))
+    return {"rowData": [grid_row(r) for r in page.rows], "rowCount": page.total}, empty
+
+
+@callback(*FILTER_OUTPUTS, Input("home-view", "value"), prevent_initial_call=True)
+def open_view(key):
+    user = require()
+    if not key:
+        return [no_update] * len(FILTER_FIELDS)
+    with read_session() as s:
+        view = saved_views.find_view(s, user.id, key)
+    if view is None:
+        return [no_update] * len(FILTER_FIELDS)
+    return filter_values(QueueFilter.from_query(view.query))
+
+
+@callback(Output("home-view", "options"), Output("home-view", "value"),
+          Output("home-toast", "children", allow_duplicate=True),
+          Input("home-view-save", "n_clicks"), Input("home-view-delete", "n_clicks"),
+          State("home-view-name", "value"), State("home-view", "value"), State("home-filter", "data"),
+          prevent_initial_call=True)
+def save_or_delete_view(_save, _delete, name, key, query):
+    user = require()
+    try:
+        with transaction() as s:
+            if ctx.triggered_id == "home-view-save":
+                view = saved_views.save_view(s, user.id, name, query or "")
+                message, selected = _("View “{name}” saved.").format(name=view.name), view.key
+            else:
+                saved_views.delete_view(s, user.id, key or "")
+                message, selected = _("View deleted."), None
+            options = view_options(saved_views.list_views(s, user.id))
+    except ActionError as refused:
+        return no_update, no_update, make_toast(_(str(refused)), kind="danger")
+    return options, selected, make_toast(message)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template_string, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from components.i18n import _
+from components.i18n import _, current_language
 from components.layout import APP_NAME
 
 from pages._guard import MAX_LOGIN_LENGTH, authenticate
@@ -82,7 +82,7 @@ def _csrf_token() -> str:
 def _render(*, error: str | None = None, login: str = "", next_path: str = "/", status: int = 200):
     html = render_template_string(
         PAGE,
-        language="en",
+        language=current_language(),
         title=f"{_('Sign in')} · {APP_NAME}",
         app_name=APP_NAME,
         stylesheets=current_app.config.get("STYLESHEETS", []),

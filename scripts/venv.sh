@@ -29,4 +29,12 @@ ensure_venv() {
     "$PYTHON" -m pip install --quiet --disable-pip-version-check -r "$requirements"
     echo "$digest" > "$stamp"
   fi
+  compile_catalogs
+}
+
+# compile_catalogs: translations/*/LC_MESSAGES/messages.po -> .mo (the .mo files
+# are build output, not committed). Cheap, so it runs on every start.
+compile_catalogs() {
+  "$PYTHON" -c "import sys; from babel.messages.frontend import main; sys.argv[0] = 'pybabel'; main()" \
+    -q compile -d "$ROOT/translations" -D messages
 }

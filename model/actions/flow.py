@@ -261,7 +261,8 @@ def refund_payment(flow: Flow) -> None:
 
 
 def write_rollups(flow: Flow) -> None:
-    order, day, first = flow.order, today(), True
+    # The change order's own date, so a drilldown by day finds the records behind a rollup cell.
+    order, day, first = flow.order, flow.change_order.created_at.date(), True
     for c in flow.changes:
         add_rollup(flow.s, day=day, kind=flow.kind, reason=flow.reason, category=c.line.category,
                    channel=order.channel, currency=order.currency, events=int(first), units=c.quantity,
@@ -321,7 +322,7 @@ def run_money_action(s: Session, *, action: str, kind: str, order_id, actor: Use
         savepoint.commit()
     except _Stop as stop:
         savepoint.rollback()
-        if stop.reason == "dry_run":
+        if dry_run:  # a preview of an action that needs approval says so; it files nothing
             return stop.preview
         result = _request_approval(s, stop.flow, stop.preview)
     except BaseException:

@@ -13,5 +13,6 @@ from .orders import (
 )
 from .rollups import OrderRollup
 from .users import User
+from .views import SavedView
 
 __all__ = [name for name in dir() if not name.startswith("_")]

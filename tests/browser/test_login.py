@@ -49,7 +49,7 @@ def test_given_the_demo_agent_when_signing_in_then_the_navbar_shows_them_and_the
 
     dash_duo.wait_for_text_to_equal("#app-user-name", AGENT["display_name"])
     dash_duo.wait_for_text_to_equal("#app-user-role", "Agent")
-    assert [link.text for link in dash_duo.find_elements("#app-nav .nav-link")] == ["Queue"]
+    assert [link.text for link in dash_duo.find_elements("#app-nav .nav-link")] == ["Queue", "Customers"]
     dash_duo.wait_for_text_to_equal("#home-grid .ag-row[row-index='0'] [col-id='subject']",
                                     "Refund for a broken mug")
     assert dash_duo.get_logs() == []

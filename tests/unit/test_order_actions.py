@@ -357,3 +357,14 @@ def test_a_recorded_reason_code_never_changes(Session, agent, catalog, customer_
     with pytest.raises(ValueError, match="can't be changed"):
         with Session.begin() as s:
             s.get(ChangeOrder, change_id).reason = "other"
+
+
+def test_preview_of_an_over_threshold_refund_files_no_request(Session, users, catalog, customer_id):
+    agent = users["agent"]
+    order_id = make_order(Session, agent, customer_id, lines=(("B", 20, "40.00"),), ship=True)
+    (b,) = line_ids(Session, order_id)
+    before = digest(Session)
+    with Session.begin() as s:
+        result = preview(return_items, s, order_id, {b: 15}, actor=agent, reason="defective")
+        assert result.ok and result.needs_approval and result.refund == D("648.00")
+    assert digest(Session) == before

@@ -1,0 +1,115 @@
+"""Case workspace (`/cases/<number>`): thread, composer, fields, customer and order panels."""
+from __future__ import annotations
+
+import dash
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from components.case import make_case_body, make_case_not_found, make_composer
+from components.feedback import make_toast
+from components.i18n import _
+from model.actions import ActionError, add_case_message, assign_case, set_case_status, take_case
+from model.case_edits import set_case_fields
+from model.entities import User
+from model.queries import cases as case_queries
+from model.queries.queue import forget_counts
+
+from pages._db import read_session, transaction
+from pages._guard import current_user_record, has_role, require
+
+dash.register_page(__name__, path_template="/cases/<number>", title="Case · Service Desk Ops")
+
+ASSIGNER_ROLES = ("lead", "manager", "admin")
+
+
+def _body(number, user):
+    with read_session() as s:
+        view = case_queries.case_view(s, number)
+        people = case_queries.assignable_users(s) if view else []
+    if view is None:
+        return None, None
+    return view, make_case_body(view, user=user, people=people, can_assign=has_role(user, *ASSIGNER_ROLES))
+
+
+def layout(number=None, **_query):
+    user = current_user_record()
+    if user is None:
+        return html.Div()
+    view, body = _body(number, user)
+    if view is None:
+        return make_case_not_found(number)
+    return html.Div([
+        dcc.Store(id="case-ref", data={"id": view.id, "number": view.number}),
+        html.Div(body, id="case-body"),
+        dash.html.Div(make_composer(editable=view.status != "closed"), className="col-md-8"),
+        html.Div(id="case-toast"),
+    ], id="case-page")
+
+
+def _act(ref, work, success: str):
+    """Run `work(session, actor)` in a transaction; a toast and the fresh body either way."""
+    user = require()
+    try:
+        with transaction() as s:
+            work(s, s.get(User, user.id))
+    except ActionError as refused:
+        toast = make_toast(_(str(refused)), kind="danger")
+    else:
+        forget_counts()
+        toast = make_toast(success)
+    _view, body = _body(ref["number"], user)
+    return toast, body if body is not None else no_update
+
+
+@callback(Output("case-toast", "children"), Output("case-body", "children"),
+          Input("case-save", "n_clicks"),
+          State("case-ref", "data"), State("case-status", "value"), State("case-type", "value"),
+          State("case-priority", "value"), State("case-assignee", "value"), State("case-tags", "value"),
+          State("case-cc", "value"), prevent_initial_call=True)
+def save_fields(_clicks, ref, status, case_type, priority, assignee, tags, cc):
+    user = require()
+
+    def work(s, actor):
+        case = set_case_fields(s, ref["id"], actor=actor, priority=priority, type=case_type,
+                               tags=[t for t in (tags or "").split(",")], cc=cc or "", clear_cc=not (cc or "").strip())
+        if status and status != case.status:
+            set_case_status(s, ref["id"], status, actor=actor)
+        wanted = int(assignee) if assignee and str(assignee).isdigit() else None
+        if wanted != case.assignee_id:
+            if not has_role(user, *ASSIGNER_ROLES):
+                raise ActionError(_("Only a lead, a manager or an admin can assign cases; use Take instead."))
+            assign_case(s, ref["id"], wanted, actor=actor)
+
+    return _act(ref, work, _("Changes saved."))
+
+
+@callback(Output("case-toast", "children", allow_duplicate=True),
+          Output("case-body", "children", allow_duplicate=True),
+          Output("case-compose-body", "value"), Output("case-compose-error", "children"),
+          Input("case-send", "n_clicks"), State("case-ref", "data"), State("case-compose-kind", "value"),
+          State("case-compose-body", "value"), prevent_initial_call=True)
+def send_message(_clicks, ref, kind, body):
+    require()
+    if not (body or "").strip():
+        return no_update, no_update, no_update, _("Write a message; it cannot be empty.")
+    if kind not in ("reply", "note"):
+        return no_update, no_update, no_update, _("Choose public reply or internal note.")
+    success = _("Reply sent.") if kind == "reply" else _("Note added.")
+    toast, fresh = _act(ref, lambda s, actor: add_case_message(s, ref["id"], body=body, kind=kind, actor=actor),
+                        success)
+    sent = toast.icon == "success"
+    return toast, fresh, "" if sent else no_update, ""
+
+
+@callback(Output("case-toast", "children", allow_duplicate=True),
+          Output("case-body", "children", allow_duplicate=True),
+          Input("case-take", "n_clicks"), Input({"type": "case-set-status", "status": ALL}, "n_clicks"),
+          State("case-ref", "data"), prevent_initial_call=True)
+def take_or_set_status(_take, _status_clicks, ref):
+    require()
+    if not ctx.triggered or not any(t["value"] for t in ctx.triggered):
+        return no_update, no_update  # a re-render, not a click
+    if ctx.triggered_id == "case-take":
+        return _act(ref, lambda s, actor: take_case(s, ref["id"], actor=actor), _("The case is yours now."))
+    status = ctx.triggered_id["status"]
+    return _act(ref, lambda s, actor: set_case_status(s, ref["id"], status, actor=actor),
+                _("Status changed."))

@@ -1,0 +1,180 @@
+"""Order summary: totals, lines, shipments, changes, returns, timeline and the Actions panel."""
+from __future__ import annotations
+
+import uuid
+
+import dash
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from components.feedback import make_not_found
+from components.i18n import _
+from components.order import make_order_sections
+from components.order_actions import (
+    REASON_LISTS, action_label, make_action_form, make_action_modal, make_note, make_preview, make_toast,
+)
+from model.actions import ActionError
+from model.entities import OrderSummary, User
+from model.policy import CONDITIONS, current_policy
+from model.queries.orders import action_states, load_order, pending_approvals, timeline
+
+from pages import _order_actions as order_actions
+from pages._db import read_session, transaction
+from pages._guard import current_user_record, require
+
+dash.register_page(__name__, path_template="/orders/<number>", title="Order · Service Desk Ops")
+
+ACTING_ROLES = ("agent", "lead", "manager")
+QTY = {"type": "order-qty", "line": ALL}
+AMOUNT = {"type": "order-amount", "line": ALL}
+FIELD = {"type": "order-field", "name": ALL}
+
+
+def layout(number=None, **_query):
+    user = current_user_record()
+    if user is None:
+        return html.Div()
+    with read_session() as s:
+        order = load_order(s, number) if number else None
+        if order is None:
+            return make_not_found(id="order-not-found")
+        sections = render_sections(s, order, user)
+        view = {"order_id": order.id, "number": order.number}
+    return html.Div([
+        dcc.Store(id="order-view", data=view), dcc.Store(id="order-action-request"),
+        html.Div(id="order-toast"), html.Div(sections, id="order-sections"), make_action_modal(),
+    ], id="order-page")
+
+
+def render_sections(s, order, user):
+    return make_order_sections(order, states=action_states(s, order), entries=timeline(s, order),
+                               pending=pending_approvals(s, order.id), time_zone=user.time_zone)
+
+
+def _return_order(order, target):
+    return next((ro for ro in order.return_orders if ro.id == target), None)
+
+
+@callback(Output("order-action-modal", "is_open"), Output("order-action-title", "children"),
+          Output("order-action-body", "children"), Output("order-action-request", "data"),
+          Output("order-action-preview", "children", allow_duplicate=True),
+          Output("order-action-confirm", "disabled", allow_duplicate=True),
+          Input({"type": "order-action", "action": ALL, "target": ALL}, "n_clicks"),
+          Input("order-action-dismiss", "n_clicks"), State("order-view", "data"), prevent_initial_call=True)
+def open_action(_clicks, _dismiss, view):
+    """Build the form from the order as it is now, with a fresh idempotency key."""
+    require(*ACTING_ROLES)
+    trigger = ctx.triggered_id
+    if trigger == "order-action-dismiss":
+        return False, no_update, no_update, None, None, True
+    # Re-rendered sections bring new buttons with n_clicks 0: that is not a click.
+    if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0]["value"] or not view:
+        return (no_update,) * 6
+    action, target = trigger["action"], trigger["target"]
+    with read_session() as s:
+        order = load_order(s, view["order_id"])
+        if order is None:
+            return (no_update,) * 6
+        return_order = _return_order(order, target)
+        lines_open = order_actions.available(order, action, return_order)
+        reasons = current_policy().reasons_for(REASON_LISTS[action]) if action in REASON_LISTS else ()
+        body = make_action_form(action, order, available=lines_open, reasons=reasons, conditions=CONDITIONS,
+                                return_order=return_order)
+        request = {"action": action, "target": target, "key": f"ui-{uuid.uuid4().hex}",
+                   "received": {str(rl.line_id): rl.received for rl in return_order.lines} if return_order else None}
+    # Closing has no inputs to change, so its preview is shown right away.
+    initial = dry_run_shown(request, view, {}, {}, {}) if action == "close_return" else None
+    title = action_label(action) + (f" · {return_order.number}" if return_order else f" · {view['number']}")
+    return True, title, body, request, initial, action != "close_return" or _blocked(initial)
+
+
+def _collect(pattern_list) -> dict:
+    """{id key: value} from a pattern-matching ALL input/state list."""
+    out = {}
+    for item in pattern_list or []:
+        ident = item["id"]
+        key = ident.get("line", ident.get("name"))
+        out[key] = item.get("value")
+    return out
+
+
+def _request(request: dict, view: dict, quantities, amounts, fields) -> order_actions.Request:
+    return order_actions.Request(action=request["action"], order_id=view["order_id"],
+                                 target=request.get("target") or 0, quantities=quantities, amounts=amounts,
+                                 fields=fields)
+
+
+def _preview_for(s, request, view, quantities, amounts, fields):
+    # The browser hands over a blank for a number outside min/max or not a number at all.
+    if any(value is None for value in quantities.values()):
+        return make_note(_("Enter a whole number from 0 to the units available on each line."),
+                         color="warning", id="order-preview-error")
+    actor = s.get(User, current_user_record().id)
+    submission = _request(request, view, quantities, amounts, fields)
+    preview = order_actions.dry_run(s, submission, actor)
+    if preview is None:
+        if not submission.lines:
+            return make_note(_("Enter the units for at least one line."), color="warning")
+        return make_note(_("No money moves with this step."))
+    return make_preview(preview, action=request["action"])
+
+
+@callback(Output("order-action-preview", "children"), Output("order-action-confirm", "disabled"),
+          Input(QTY, "value"), Input(AMOUNT, "value"), Input(FIELD, "value"),
+          State("order-action-request", "data"), State("order-view", "data"), prevent_initial_call=True)
+def show_preview(_quantities, _amounts, _fields, request, view):
+    """The dry run through the same code as the action, on every change of the form."""
+    require(*ACTING_ROLES)
+    if not request or not view:
+        return no_update, True
+    shown = dry_run_shown(request, view, _collect(ctx.inputs_list[0]), _collect(ctx.inputs_list[1]),
+                          _collect(ctx.inputs_list[2]))
+    return shown, _blocked(shown)
+
+
+def dry_run_shown(request, view, quantities, amounts, fields):
+    """The preview component, from a writing transaction that is always rolled back."""
+    try:
+        with transaction() as s:
+            raise _DryRunDone(_preview_for(s, request, view, quantities, amounts, fields))
+    except _DryRunDone as done:
+        return done.shown
+
+
+def _blocked(shown) -> bool:
+    return shown is None or getattr(shown, "color", "") == "warning"
+
+
+class _DryRunDone(Exception):
+    """Leaves the dry run's transaction by rolling it back, whatever it touched."""
+
+    def __init__(self, shown):
+        super().__init__("dry run")
+        self.shown = shown
+
+
+@callback(Output("order-toast", "children"), Output("order-sections", "children"),
+          Output("order-action-modal", "is_open", allow_duplicate=True),
+          Output("order-action-preview", "children", allow_duplicate=True),
+          Input("order-action-confirm", "n_clicks"),
+          State(QTY, "value"), State(AMOUNT, "value"), State(FIELD, "value"),
+          State("order-action-request", "data"), State("order-view", "data"), prevent_initial_call=True)
+def confirm_action(n_clicks, _quantities, _amounts, _fields, request, view):
+    """Run the action once (the key makes a double click a replay), then show the new state."""
+    user = require(*ACTING_ROLES)
+    if not n_clicks or not request or not view:
+        return (no_update,) * 4
+    submission = _request(request, view, _collect(ctx.states_list[0]), _collect(ctx.states_list[1]),
+                          _collect(ctx.states_list[2]))
+    try:
+        with transaction() as s:
+            actor = s.get(User, user.id)
+            result = order_actions.run(s, submission, actor, key=request["key"],
+                                       expected_received=request.get("received"))
+            currency = s.get(OrderSummary, view["order_id"]).currency
+            message, kind = order_actions.outcome_message(result, submission, currency)
+    except ActionError as error:
+        return make_toast(_(str(error)), kind="danger"), no_update, True, make_note(_(str(error)), color="warning")
+    with read_session() as s:
+        order = load_order(s, view["order_id"])
+        sections = render_sections(s, order, user)
+    return make_toast(message, kind=kind), sections, False, None

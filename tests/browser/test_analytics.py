@@ -1,0 +1,107 @@
+"""Analytics in a real browser: a manager sees KPIs and the refund chart and drills into a bar;
+an agent is refused. Plus the streaming CSV route through Flask's test client."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from sqlalchemy import select
+
+import app as app_module
+from model import db as model_db
+from model.actions import create_customer, create_product, discount_items, fulfill, place_order, return_items
+from model.entities import User
+from pages._analytics_export import register_export_route
+from tests.app_helpers import USERS, build_app, reset_dash_pages
+from tests.browser.test_login import open_path, sign_in
+
+D = Decimal
+MANAGER = next(user for user in USERS if user["role"] == "manager")
+AGENT = next(user for user in USERS if user["role"] == "agent")
+
+
+@pytest.fixture
+def app(app_database_url, monkeypatch):
+    """The app with the export route (until create_app registers it itself) and refunds made today."""
+    init_auth = app_module._init_auth
+    monkeypatch.setattr(app_module, "_init_auth", lambda server: (init_auth(server), register_export_route(server)))
+    built = build_app(app_database_url)
+    with model_db.transaction(app_database_url) as s:
+        manager = s.scalars(select(User).where(User.login == MANAGER["login"])).one()
+        create_product(s, sku="MUG", name="Mug", category="kitchen", price=D("15.00"))
+        create_product(s, sku="LAMP", name="Lamp", category="home", price=D("40.00"))
+        customer = create_customer(s, name="Ada Lovelace", email="ada@example.com", actor=manager)
+        order = place_order(s, customer_id=customer.id, lines=[("MUG", 2, D("15.00")), ("LAMP", 1, D("40.00"))],
+                            tax_rate=D("0.08"), shipping=D("6.00"), actor=manager)
+        fulfill(s, order.id, actor=manager)
+        mug, lamp = order.lines
+        return_items(s, order.id, {mug.id: 1}, actor=manager, reason="damaged")        # 16.20
+        discount_items(s, order.id, {lamp.id: D("5.00")}, actor=manager, reason="goodwill")  # 5.40
+    yield built
+    reset_dash_pages()
+
+
+def test_given_a_manager_when_opening_analytics_then_kpis_and_the_refund_chart_show_and_a_bar_drills_down(
+        dash_duo, app):
+    open_path(dash_duo, app, "/analytics")
+    sign_in(dash_duo, MANAGER["login"], MANAGER["password"])
+
+    dash_duo.wait_for_text_to_equal("#analytics-kpi-refund-total", "$21.60")
+    dash_duo.wait_for_contains_text("#analytics-card-refunds .gtitle", "Refund totals (USD)")
+    assert dash_duo.find_element("#analytics-kpi-cancellations").text == "0"
+    assert dash_duo.find_element("#analytics-kpi-return-rate").text == "33.3 %"
+
+    bars = dash_duo.find_elements("#analytics-card-refunds .trace.bars .point path")
+    assert len(bars) == 2  # discount and return, stacked on today's bar
+    # Plotly listens on its drag layer above the bars: hover, then click where the bar is.
+    ActionChains(dash_duo.driver).move_to_element(bars[0]).pause(0.2).click().perform()
+    dash_duo.wait_for_element("#analytics-drill-grid .ag-row")
+    total = dash_duo.find_element("#analytics-drill-total").text
+    rows = dash_duo.find_elements("#analytics-drill-grid .ag-center-cols-container .ag-row")
+    assert (total, len(rows)) in {("1 credit memos, total $5.40", 1), ("1 credit memos, total $16.20", 1)}
+    link = dash_duo.find_element("#analytics-drill-grid [col-id='order_number'] a")
+    assert link.get_attribute("href").endswith("/orders/SO-00000001")
+
+
+def test_given_a_filter_that_matches_nothing_then_the_empty_state_shows(dash_duo, app):
+    open_path(dash_duo, app, "/analytics")
+    sign_in(dash_duo, MANAGER["login"], MANAGER["password"])
+    dash_duo.wait_for_text_to_equal("#analytics-kpi-refund-total", "$21.60")
+
+    dash_duo.select_dcc_dropdown("#analytics-currency", value="JPY")
+
+    dash_duo.wait_for_contains_text("#analytics-empty", "Nothing matches these filters")
+    dash_duo.wait_for_text_to_equal("#analytics-kpi-refund-total", "¥0")
+
+
+def test_given_an_agent_when_opening_analytics_then_not_allowed(dash_duo, app):
+    open_path(dash_duo, app, "/analytics")
+    sign_in(dash_duo, AGENT["login"], AGENT["password"])
+
+    dash_duo.wait_for_text_to_equal("#analytics-forbidden h1", "Not allowed")
+    assert "Analytics" not in [link.text for link in dash_duo.find_elements("#app-nav .nav-link")]
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#analytics-page")
+
+
+def _client_signed_in(app, user):
+    from tests.unit.test_app_auth import sign_in as client_sign_in
+    client = app.server.test_client()
+    client_sign_in(client, user["login"], user["password"])
+    return client
+
+
+def test_the_export_route_streams_csv_to_managers_and_refuses_agents(app):
+    from datetime import datetime, timezone
+    today = datetime.now(timezone.utc).date().isoformat()
+    query = f"/analytics/export.csv?start={today}&end={today}&currency=USD&chart=refunds"
+    manager = _client_signed_in(app, MANAGER)
+    response = manager.get(query)
+    assert response.status_code == 200 and response.mimetype == "text/csv" and response.is_streamed
+    lines = response.get_data(as_text=True).strip().splitlines()
+    assert lines[0].startswith("credit_memo,order_number") and len(lines) == 3
+    assert sum(D(line.rsplit(",", 1)[1]) for line in lines[1:]) == D("21.60")
+    assert manager.get(query.replace("USD", "XXX")).status_code == 400
+    assert _client_signed_in(app, AGENT).get(query).status_code == 403
+    assert app.server.test_client().get(query).status_code in (302, 401)
