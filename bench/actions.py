@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, func, select, text
 from model import actions as A
 from model import db as model_db
 from model.entities import (
-    FulfillmentOrder, FulfillmentStatus, OrderItemSummary as L, OrderSummary as O, User,
+    FulfillmentOrder, FulfillmentOrderLine, FulfillmentStatus, OrderItemSummary as L, OrderSummary as O, User,
 )
 from model.policy import current_policy, set_policy
 
@@ -93,8 +93,9 @@ def action_samples(Session, actor, n, rng):  # noqa: N803
         shipping = [r[0] for r in s.execute(select(O.id).where(
             O.shipping_captured - O.shipping_refunded >= 1).limit(n * 5)).all()]
         rng.shuffle(shipping)
-        lost = s.execute(select(FulfillmentOrder.order_id).where(
-            FulfillmentOrder.status == FulfillmentStatus.LOST).limit(n)).scalars().all()
+        lost = s.execute(select(FulfillmentOrder.order_id).join(FulfillmentOrderLine).where(
+            FulfillmentOrder.status == FulfillmentStatus.LOST,
+            FulfillmentOrderLine.reshipped < FulfillmentOrderLine.quantity).distinct().limit(n)).scalars().all()
     rma, ret = returns[:n], returns[n:]
     return {
         "cancel_items": [lambda s, o=o, ln=ln: A.cancel_items(s, o, {ln: 1}, actor=actor, reason="customer_request")
