@@ -3,9 +3,17 @@
     python app.py           # serves on HOST:PORT (default 127.0.0.1:8050)
     gunicorn app:server     # `app` and `server` are built on first access
 
-No business logic here: pages/ hold the pages, model/ the rules. The server
-keeps no session state of its own (sessions live in signed cookies), so any
-number of workers can serve the same people as long as they share SECRET_KEY.
+No business logic here: pages/ hold the pages, model/ the rules. Session
+state lives in signed cookies plus one row per signed-in browser in the
+database (model.sessions), so any number of workers can serve the same people
+as long as they share SECRET_KEY and the database.
+
+Every request passes `_guard_request`: requests that change something must
+come from this app's own origin, everything but the login form, health check
+and static files needs a session, and Dash's callback requests must fit their
+callback (pages/_http_guard.py). Every response gets the security headers
+(CSP with the hashes of Dash's inline scripts). A callback that raises is
+logged and the person told (`callback_failed`).
 """
 from __future__ import annotations
 
@@ -17,11 +25,18 @@ from pathlib import Path
 
 import dash
 import flask
+from dash import html
 from flask_login import LoginManager, current_user
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from components.feedback import make_toast
 from components.i18n import _, current_language
 from components.layout import APP_NAME, NavItem, make_navbar, make_shell
 from model import db as model_db
+from model.sessions import Throttle
+from pages import _http_guard as http_guard
 from pages import _language as language_switch
 from pages import login as login_page
 from pages._analytics_export import register_export_route
@@ -35,6 +50,8 @@ SESSION_LIFETIME = timedelta(hours=12)
 # Reachable without a session: the login form, health checks and static files.
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/_favicon.ico"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+ERROR_SLOT, ERROR_TOAST = "app-error", "app-error-message"  # where callback_failed tells the person
 
 
 def create_app(database_url: str | None = None, *, secret_key: str | None = None) -> dash.Dash:
@@ -53,10 +70,20 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         SESSION_COOKIE_NAME="sdo_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Forced on by the environment; otherwise set per request when it came over HTTPS.
         SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
         # Signed cookies older than this are refused even if someone kept a copy.
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        LOGIN_THROTTLE=Throttle(),
+        # Other origins allowed to post (e.g. "https://desk.example.com" behind a proxy that rewrites Host).
+        ALLOWED_ORIGINS=frozenset(o.strip().lower().rstrip("/")
+                                  for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip()),
     )
+    server.session_interface = http_guard.HttpsAwareSessionInterface()
+    proxies = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
+    if proxies > 0:  # the client's address, scheme and host as the proxies in front saw them
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     _init_auth(server)
     register_export_route(server)
 
@@ -70,11 +97,14 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         update_title=None,
         # Page layouts need a signed-in user: never call them all at start-up.
         suppress_callback_exceptions=True,
+        on_error=callback_failed,
     )
     server.config["STYLESHEETS"] = [app.get_asset_url(name) for name in STYLESHEETS]
     app.layout = serve_layout
     language_switch.register(app)
     _bind_page_callbacks(server)
+    server.extensions["dash_app"] = app  # the envelope check reads its callback map
+    server.config["CONTENT_SECURITY_POLICY"] = http_guard.content_security_policy(app)
     return app
 
 
@@ -103,9 +133,15 @@ def _init_auth(server: flask.Flask) -> None:
     login_manager.init_app(server)
     login_manager.user_loader(load_user)
     server.register_blueprint(login_page.blueprint)
-    server.before_request(_require_login)
-    server.after_request(_security_headers)
+    server.before_request(_guard_request)
+    server.after_request(http_guard.security_headers)
     server.add_url_rule("/healthz", "healthz", _healthz)
+
+
+def _guard_request():
+    """Cross-site requests first (403/415), then the session (401 or /login), then malformed
+    callback requests (400): nobody learns the shape of the callbacks without signing in."""
+    return http_guard.refuse_cross_site() or _require_login() or http_guard.refuse_bad_dash_request()
 
 
 def _require_login():
@@ -120,13 +156,6 @@ def _require_login():
     if path.startswith("/_") or flask.request.method not in ("GET", "HEAD"):
         return flask.jsonify(error="Sign in first."), 401
     return flask.redirect(flask.url_for("auth.login", next=flask.request.full_path.rstrip("?")))
-
-
-def _security_headers(response: flask.Response) -> flask.Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 def _healthz():
@@ -150,7 +179,25 @@ def serve_layout():
                          display_name=user.display_name if user else None,
                          role=user.role if user else None,
                          language=current_language())
-    return make_shell(navbar, dash.page_container)
+    return html.Div([make_shell(navbar, dash.page_container), html.Div(id=ERROR_SLOT)])
+
+
+def callback_failed(error: Exception):
+    """Any callback's unexpected exception: logged with its traceback, and the person is told.
+
+    401/403 from `require` pass through. The callback's own transaction has
+    already rolled back; its outputs stay as they were (no update).
+    """
+    if isinstance(error, HTTPException):
+        raise error
+    flask.current_app.logger.error("Callback %s failed", dash.ctx.outputs_list if dash.ctx else "?",
+                                   exc_info=error)
+    if isinstance(error, OperationalError):  # the database is away or busy (restart, lock timeout)
+        message = _("The database did not answer in time. Try again in a moment.")
+    else:
+        message = _("This request could not be handled. Reload the page and check before trying again.")
+    dash.set_props(ERROR_SLOT, {"children": make_toast(message, kind="danger", id=ERROR_TOAST)})
+    return None
 
 
 def _bind_page_callbacks(server: flask.Flask) -> None:

@@ -118,44 +118,71 @@ def _rma(s, order_id, line_id, actor):
     return A.close_return_order(s, rma.id, actor=actor)
 
 
-RAW_RETURN = [  # the writes of one return with refund, by hand: read under lock, 8 writes
-    ("SELECT id, currency, grand_total FROM order_summaries WHERE id = :o{lock}", False),
-    ("SELECT id, unit_price, tax_rate, ordered, canceled, fulfilled, returned, discount, captured, refunded"
-     " FROM order_item_summaries WHERE order_id = :o", False),
-    ("SELECT authorized, captured, refunded FROM order_payment_summaries WHERE order_id = :o{lock}", False),
-    ("UPDATE order_item_summaries SET returned = returned, tax = tax, refunded = refunded WHERE id = :l", True),
-    ("UPDATE order_summaries SET subtotal = subtotal, tax = tax, grand_total = grand_total WHERE id = :o", True),
-    ("UPDATE order_payment_summaries SET refunded = refunded WHERE order_id = :o", True),
-    ("INSERT INTO audit_events (at, action, order_id, before_amount, after_amount)"
-     " VALUES (CURRENT_TIMESTAMP, 'bench.raw', :o, 1, 1)", True),
+RAW_RETURN = [  # one return with refund, by hand: the same reads under lock and the same writes
+    ("SELECT o.id, o.currency, o.grand_total, p.authorized, p.captured, p.refunded FROM order_summaries o"
+     " JOIN order_payment_summaries p ON p.order_id = o.id WHERE o.id = :o{lock}"),
+    ("SELECT id, unit_price, tax_rate, ordered, canceled, fulfilled, returned, return_initiated, discount,"
+     " captured, refunded FROM order_item_summaries WHERE order_id = :o"),
+    # the return window: which units shipped when
+    "SELECT id, status, fulfilled_at, is_reship FROM fulfillment_orders WHERE order_id = :o",
+    ("SELECT fl.fulfillment_order_id, fl.line_id, fl.quantity FROM fulfillment_order_lines fl"
+     " JOIN fulfillment_orders f ON f.id = fl.fulfillment_order_id WHERE f.order_id = :o"),
+    # refundable = captured − refunded − refunds waiting for approval
+    "SELECT coalesce(sum(amount), 0) FROM pending_approvals WHERE order_id = :o AND status = 'pending'",
+    "UPDATE order_item_summaries SET returned = returned, tax = tax, refunded = refunded WHERE id = :l",
+    "UPDATE order_summaries SET subtotal = subtotal, tax = tax, grand_total = grand_total WHERE id = :o",
+    "UPDATE order_payment_summaries SET refunded = refunded WHERE order_id = :o",
+    ("INSERT INTO change_orders (order_id, kind, reason, amount, released, refunded, created_at)"
+     " VALUES (:o, 'return', 'damaged', 1, 0, 1, CURRENT_TIMESTAMP)"),
+    ("INSERT INTO change_order_lines (change_order_id, line_id, quantity, subtotal_change, discount_change,"
+     " tax_change, shipping_change, amount) VALUES ({last_change}, :l, 1, 1, 0, 0, 0, 1)"),
+    ("INSERT INTO credit_memos (number, order_id, change_order_id, amount, fees, created_at)"
+     " VALUES ('BENCH-' || :n, :o, {last_change}, 1, 0, CURRENT_TIMESTAMP)"),
     ("INSERT INTO order_rollups (day, kind, reason, category, channel, currency, events, units, amount, refunded)"
      " VALUES (CURRENT_DATE, 'bench', '', '', 'web', 'USD', 1, 1, 1, 1)"
      " ON CONFLICT (day, kind, reason, category, channel, currency)"
-     " DO UPDATE SET events = order_rollups.events + 1", True),
-    ("INSERT INTO change_orders (order_id, kind, reason, amount, released, refunded, created_at)"
-     " VALUES (:o, 'return', 'damaged', 1, 0, 1, CURRENT_TIMESTAMP)", True),
-    ("INSERT INTO change_order_lines (change_order_id, line_id, quantity, subtotal_change, discount_change,"
-     " tax_change, shipping_change, amount) VALUES ({last_change}, :l, 1, 1, 0, 0, 0, 1)", True),
-    ("INSERT INTO credit_memos (number, order_id, change_order_id, amount, fees, created_at)"
-     " VALUES ('BENCH-' || :n, :o, {last_change}, 1, 0, CURRENT_TIMESTAMP)", True),
+     " DO UPDATE SET events = order_rollups.events + 1"),
+    # the analytics cells a return keeps: units returned per product (day and month cells),
+    # refunds per person (cell and all-reasons cell) and by size
+    ("INSERT INTO product_rollups (currency, grain, day, channel, reason, category, product_id, fulfilled_units,"
+     " returned_units) VALUES ('USD', 'day', CURRENT_DATE, 'web', 'damaged', 'bench', 1, 0, 1),"
+     " ('USD', 'month', CURRENT_DATE, 'web', 'damaged', 'bench', 1, 0, 1)"
+     " ON CONFLICT (currency, grain, day, channel, reason, category, product_id)"
+     " DO UPDATE SET returned_units = product_rollups.returned_units + 1"),
+    ("INSERT INTO refund_rollups (currency, level, day, actor_id, kind, reason, channel, refunds, refunded)"
+     " VALUES ('USD', 0, CURRENT_DATE, 0, 'bench', 'damaged', 'web', 1, 1),"
+     " ('USD', 1, CURRENT_DATE, 0, '*', '*', '*', 1, 1)"
+     " ON CONFLICT (currency, level, day, actor_id, kind, reason, channel)"
+     " DO UPDATE SET refunds = refund_rollups.refunds + 1"),
+    ("INSERT INTO refund_size_rollups (currency, day, refunded_minor, refunds) VALUES ('USD', CURRENT_DATE, 100, 1)"
+     " ON CONFLICT (currency, day, refunded_minor) DO UPDATE SET refunds = refund_size_rollups.refunds + 1"),
+    ("INSERT INTO audit_events (at, action, order_id, before_amount, after_amount)"
+     " VALUES (CURRENT_TIMESTAMP, 'bench.raw', :o, 1, 1)"),
 ]
 
 
-def raw_sql_baseline(url: str, samples, n: int) -> list[float]:
+def raw_return(engine, order_id: int, line_id: int, n: int) -> None:
     """The same reads and writes as a return, as literal SQL through the same engine."""
-    engine = model_db.get_engine(url)
-    postgres = engine.dialect.name == "postgresql"
-    lock = " FOR UPDATE" if postgres else ""
+    lock = " FOR UPDATE" if engine.dialect.name == "postgresql" else ""
     last_change = "(SELECT max(id) FROM change_orders)"
-    timings = []
-    for i, (order_id, line_id) in enumerate(samples[:n]):
+    with engine.begin() as conn:
+        for sql in RAW_RETURN:
+            conn.execute(text(sql.format(lock=lock, last_change=last_change)),
+                         {"o": order_id, "l": line_id, "n": f"{n}-{order_id}"})
+
+
+def paired_return_timings(Session, url, calls, raw_samples):  # noqa: N803
+    """return_items and its hand-written SQL, alternated call by call, so that a busy
+    machine slows both alike: milliseconds of each."""
+    engine = model_db.get_engine(url)
+    ours, raw = [], []
+    for i, (call, (order_id, line_id)) in enumerate(zip(calls, raw_samples)):
         start = time.perf_counter()
-        with engine.begin() as conn:
-            for sql, _ in RAW_RETURN:
-                conn.execute(text(sql.format(lock=lock, last_change=last_change)),
-                             {"o": order_id, "l": line_id, "n": str(i)})
-        timings.append((time.perf_counter() - start) * 1000)
-    return timings
+        raw_return(engine, order_id, line_id, i)
+        raw.append((time.perf_counter() - start) * 1000)
+        timings, _ = time_calls(Session, [call])
+        ours.extend(timings)
+    return ours, raw
 
 
 def main(argv=None) -> int:
@@ -184,6 +211,9 @@ def main(argv=None) -> int:
     print("|---|---:|---:|---:|---:|")
     results = {}
     samples = action_samples(Session, actor, args.samples, rng)
+    with Session() as s:
+        raw_samples = pick_lines(s, L.fulfilled > 0, args.samples, rng)
+    returns, raw = paired_return_timings(Session, url, samples.pop("return_items"), raw_samples)
     for name, calls in samples.items():
         timings, refused = time_calls(Session, calls)
         if not timings:
@@ -191,15 +221,16 @@ def main(argv=None) -> int:
             continue
         results[name] = (statistics.median(timings), percentile(timings, 95))
         print(f"| {name} | {len(timings)} | {results[name][0]:.2f} | {results[name][1]:.2f} | {refused} |")
-    with Session() as s:
-        raw_samples = pick_lines(s, L.fulfilled > 0, args.samples, rng)
-    raw = raw_sql_baseline(url, raw_samples, args.samples)
-    raw_p50, raw_p95 = statistics.median(raw), percentile(raw, 95)
-    print(f"| hand-written SQL of one return (11 statements) | {len(raw)} | {raw_p50:.2f} | {raw_p95:.2f} | – |")
-    if "return_items" in results:
+    for name, timings in (("return_items", returns),
+                          (f"hand-written SQL of one return ({len(RAW_RETURN)} statements)", raw)):
+        results[name] = (statistics.median(timings), percentile(timings, 95))
+        print(f"| {name} | {len(timings)} | {results[name][0]:.2f} | {results[name][1]:.2f} | – |")
+    raw_p50 = results.pop(name)[0]
+    if returns:
         ratio = results["return_items"][0] / raw_p50
-        print(f"\nreturn_items p50 / hand-written SQL p50 = **{ratio:.2f}×** (target ≤ 3×); "
-              f"worst p95 {max(p95 for _, p95 in results.values()):.1f} ms (target ≤ 50 ms)")
+        print(f"\nreturn_items p50 / hand-written SQL p50 = **{ratio:.2f}×** (target ≤ 3×, the two "
+              f"alternated call by call); worst p95 {max(p95 for _, p95 in results.values()):.1f} ms "
+              f"(target ≤ 50 ms)")
     model_db.dispose_all()
     return 0
 

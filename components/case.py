@@ -9,8 +9,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from .formatting import format_money, format_when
-from .i18n import N_, _
+from .i18n import LANGUAGE_NAMES, N_, _
 from .queue import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS, TYPE_LABELS
+from .queue_panels import format_age
 
 KIND_LABELS = {"customer": N_("Customer"), "reply": N_("Public reply"), "note": N_("Internal note")}
 ACTION_LABELS = {
@@ -19,6 +20,7 @@ ACTION_LABELS = {
     "case.customer": N_("logged a customer message"), "case.status": N_("changed the status"),
     "case.priority": N_("changed the priority"), "case.type": N_("changed the type"),
     "case.tags": N_("changed the tags"), "case.cc": N_("changed the CCs"),
+    "case.order": N_("changed the linked order"),
 }
 
 
@@ -81,8 +83,13 @@ def make_thread(view, *, time_zone: str) -> html.Div:
                     id="case-thread", className="case-thread")
 
 
-def make_composer(*, editable: bool) -> dbc.Card:
+def make_composer(*, editable: bool, language: str | None = None) -> dbc.Card:
+    """Public reply or internal note; says which language the customer reads, to reply in it."""
+    language_line = html.Div(
+        _("Customer's language: {language}").format(language=LANGUAGE_NAMES.get(language, language)),
+        id="case-compose-language", className="small text-body-secondary mb-2") if language else None
     return dbc.Card(dbc.CardBody([
+        language_line,
         dbc.RadioItems(id="case-compose-kind", inline=True, value="reply", className="mb-2",
                        options=[{"label": _("Public reply"), "value": "reply"},
                                 {"label": _("Internal note"), "value": "note"}]),
@@ -93,7 +100,61 @@ def make_composer(*, editable: bool) -> dbc.Card:
     ]), className="mt-3")
 
 
-def make_side_panels(view, *, time_zone: str) -> list:
+def _after_creation(view, when) -> str:
+    return _("{time} after it came in").format(time=format_age(when - view.created_at))
+
+
+def make_sla_card(view, *, time_zone: str) -> dbc.Card:
+    """The times SLA figures are made of: due, first response and resolution, each with how long it took."""
+    rows = [(_("Created"), format_when(view.created_at, time_zone), None, "case-sla-created")]
+    if view.due_at is not None:
+        rows.append((_("SLA due"), format_when(view.due_at, time_zone), None, "case-sla-due"))
+    if view.first_response_at is not None:
+        rows.append((_("First response"), format_when(view.first_response_at, time_zone),
+                     _after_creation(view, view.first_response_at), "case-sla-first-response"))
+    else:
+        rows.append((_("First response"), _("not yet"), None, "case-sla-first-response"))
+    if view.resolved_at is not None:
+        late = view.due_at is not None and view.resolved_at > view.due_at
+        verdict = _("after the SLA due time") if late else _("within the SLA")
+        rows.append((_("Resolved"), format_when(view.resolved_at, time_zone),
+                     f"{_after_creation(view, view.resolved_at)}, {verdict}", "case-sla-resolved"))
+    body = [html.Div([html.Div(name, className="small text-body-secondary"),
+                      html.Div(value, className="small fw-semibold"),
+                      html.Div(detail, className="small") if detail else None], id=id_, className="mb-2")
+            for name, value, detail, id_ in rows]
+    return dbc.Card([dbc.CardHeader(_("SLA times")), dbc.CardBody(body, id="case-sla")], className="mb-3")
+
+
+def make_order_panel(view, *, orders, time_zone: str, editable: bool) -> dbc.Card | None:
+    """The linked order, and for a case with a customer the choice of another of their orders."""
+    if view.customer is None and view.order is None:
+        return None
+    body = []
+    if view.order is not None:
+        o = view.order
+        body += [
+            dcc.Link(o.number, href=f"/orders/{o.number}", id="case-order-link", className="fw-semibold"),
+            html.Div(o.status, className="small"),
+            html.Div(format_money(o.grand_total, o.currency), className="small"),
+            html.Div(format_when(o.placed_at, time_zone), className="small text-body-secondary"),
+        ]
+    else:
+        body.append(html.Div(_("No order linked."), id="case-order-none", className="small text-body-secondary"))
+    if view.customer is not None and editable:
+        options = [{"label": f"{number} · {format_when(placed, time_zone)}", "value": order_id}
+                   for order_id, number, placed in orders]
+        body.append(html.Div([
+            dcc.Dropdown(id="case-order-choice", options=options, value=view.order.id if view.order else None,
+                         placeholder=_("One of {name}'s orders").format(name=view.customer.name),
+                         className="mb-2"),
+            dbc.Button(_("Change order") if view.order else _("Link order"), id="case-order-save", size="sm",
+                       color="secondary", outline=True, className="w-100"),
+        ], className="mt-2"))
+    return dbc.Card([dbc.CardHeader(_("Order")), dbc.CardBody(body)], className="mb-3")
+
+
+def make_side_panels(view, *, time_zone: str, orders=(), editable: bool = False) -> list:
     panels = []
     if view.customer is not None:
         c = view.customer
@@ -104,15 +165,8 @@ def make_side_panels(view, *, time_zone: str) -> list:
                      className="small text-body-secondary"),
             dcc.Link(_("Customer 360"), href=f"/customers/{c.id}", id="case-customer-link", className="small"),
         ])], className="mb-3"))
-    if view.order is not None:
-        o = view.order
-        panels.append(dbc.Card([dbc.CardHeader(_("Order")), dbc.CardBody([
-            dcc.Link(o.number, href=f"/orders/{o.number}", id="case-order-link", className="fw-semibold"),
-            html.Div(o.status, className="small"),
-            html.Div(format_money(o.grand_total, o.currency), className="small"),
-            html.Div(format_when(o.placed_at, time_zone), className="small text-body-secondary"),
-        ])], className="mb-3"))
-    return panels
+    order = make_order_panel(view, orders=orders, time_zone=time_zone, editable=editable)
+    return [*panels, order] if order is not None else panels
 
 
 def make_history(view, *, time_zone: str) -> dbc.Card:
@@ -141,8 +195,9 @@ def make_case_header(view, *, time_zone: str, editable: bool, can_take: bool) ->
     ], className="d-flex justify-content-between align-items-start flex-wrap gap-2 mb-3")
 
 
-def make_case_body(view, *, user, people, can_assign: bool) -> html.Div:
-    """Everything that changes after an action (the composer stays outside)."""
+def make_case_body(view, *, user, people, can_assign: bool, orders=()) -> html.Div:
+    """Everything that changes after an action (the composer stays outside).
+    `orders`: the customer's orders (id, number, placed at) the case can be linked to."""
     editable = view.status != "closed"
     can_take = view.assignee_id is None and view.status in ("new", "open", "pending")
     return html.Div([
@@ -150,7 +205,8 @@ def make_case_body(view, *, user, people, can_assign: bool) -> html.Div:
         dbc.Row([
             dbc.Col(make_thread(view, time_zone=user.time_zone), md=8),
             dbc.Col([make_fields(view, people=people, can_assign=can_assign, editable=editable),
-                     *make_side_panels(view, time_zone=user.time_zone),
+                     make_sla_card(view, time_zone=user.time_zone),
+                     *make_side_panels(view, time_zone=user.time_zone, orders=orders, editable=editable),
                      make_history(view, time_zone=user.time_zone)], md=4),
         ]),
     ])

@@ -8,14 +8,21 @@ import re
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from .formatting import format_day, format_money, format_number, format_when
-from .i18n import N_, _, plotly_config
+from .i18n import NC_, N_, _, pgettext, plotly_config
+from .i18n import label as code_label
 from .order import label, status_label
 
-PROFILE_FIELDS = ("name", "emails", "phones", "tags", "language", "time_zone", "birthday", "memo")
+PROFILE_FIELDS = ("name", "emails", "phones", "tags", "language", "time_zone", "birthday", "memo", "addresses")
+ADDRESS_FIELDS = ("kind", "line1", "line2", "city", "region", "postal_code", "country", "is_default")
+ADDRESS_TEXT_FIELDS = ("line1", "line2", "city", "region", "postal_code", "country")
+ADDRESS_LABELS = {"kind": N_("Used for"), "line1": N_("Street address"), "line2": N_("Address line 2"),
+                  "city": N_("City"), "region": N_("State or region"), "postal_code": N_("Postal code"),
+                  "country": N_("Country"), "is_default": N_("Default address")}
+# "Shipping" alone is the shipping charge elsewhere: the address kinds have their own context.
+ADDRESS_KIND_LABELS = {"shipping": NC_("address", "Shipping"), "billing": NC_("address", "Billing")}
 LANGUAGE_LABELS = {"en": N_("English"), "es": N_("Spanish"), "ja": N_("Japanese")}
 CASE_TYPE_LABELS = {"payment": N_("Payment"), "claim": N_("Claim"), "shipment": N_("Shipment"),
                     "return": N_("Return"), "cancellation": N_("Cancellation"), "other": N_("Other")}
@@ -28,33 +35,47 @@ def markdown_link(text: str, href: str) -> str:
     return f"[{escaped}]({href})"
 
 
-def _grid(id: str, rows: list[dict], columns: list[tuple], *, height: str | None = None) -> dag.AgGrid:  # noqa: A002
+HISTORY_BLOCK = 50   # rows per request of the history grids
+SEARCH_BLOCK = 100
+
+
+def make_server_grid(id: str, columns: list[tuple], *, row_id: str, block: int,  # noqa: A002
+                     height: str) -> dag.AgGrid:
+    """A server-side grid (AG Grid's infinite row model): the page answers each block it asks for, sorted."""
     defs = [{"field": field, "headerName": header, **extra} for field, header, extra in columns]
-    return dag.AgGrid(id=id, rowData=rows, columnDefs=defs,
-                      defaultColDef={"sortable": True, "resizable": True, "filter": True},
+    return dag.AgGrid(id=id, rowModelType="infinite", columnDefs=defs, getRowId=row_id,
+                      defaultColDef={"sortable": True, "resizable": True, "filter": False},
                       columnSize="responsiveSizeToFit",
-                      dashGridOptions={"domLayout": "autoHeight" if height is None else "normal",
-                                       "animateRows": False, "pagination": len(rows) > 25,
-                                       "paginationPageSize": 25},
-                      style={"width": "100%", **({"height": height} if height else {})})
+                      dashGridOptions={"cacheBlockSize": block, "maxBlocksInCache": 20, "rowBuffer": 0,
+                                       "infiniteInitialRowCount": 1, "animateRows": False},
+                      style={"width": "100%", "height": height})
 
 
 LINK = {"cellRenderer": "markdown", "linkTarget": "_self"}
 
 
-def make_search_results(result) -> html.Div:
-    if not result.rows:
-        return html.P(_("No customer matches. Try a name, an email, a phone, or an order or case number."),
-                      className="text-body-secondary", id="customers-none")
-    rows = [{"name": markdown_link(r["name"], f"/customers/{r['id']}"), "email": r["email"] or "",
+def make_search_grid() -> dag.AgGrid:
+    columns = [("name", _("Name"), LINK), ("email", _("Primary email"), {}), ("language", _("Language"), {}),
+               ("currency", _("Currency"), {})]
+    return make_server_grid("customers-grid", columns, row_id="String(params.data.id)", block=SEARCH_BLOCK,
+                            height="60vh")
+
+
+def search_rows(rows: list[dict]) -> list[dict]:
+    return [{"name": markdown_link(r["name"], f"/customers/{r['id']}"), "email": r["email"] or "",
              "language": label(LANGUAGE_LABELS, r["language"]), "currency": r["currency"], "id": r["id"]}
-            for r in result.rows]
-    children = [_grid("customers-grid", rows, [("name", _("Name"), LINK), ("email", _("Primary email"), {}),
-                                                ("language", _("Language"), {}), ("currency", _("Currency"), {})])]
-    if result.more:
-        children.insert(0, dbc.Alert(_("More than {count} customers match: refine your search.").format(
-            count=len(result.rows)), color="info", id="customers-more"))
-    return html.Div(children)
+            for r in rows]
+
+
+def make_search_hint(text: str | None, *, searchable: bool = True) -> html.P:
+    """What to do when the search finds nothing (or nothing, or too little, was typed yet)."""
+    if not text:
+        message = _("Type something to search for.")
+    elif not searchable:
+        message = _("Type at least two letters or digits.")
+    else:
+        message = _("No customer matches. Try a name, an email, a phone, or an order or case number.")
+    return html.P(message, className="text-body-secondary", id="customers-none")
 
 
 def _error(field: str) -> html.Div:
@@ -103,13 +124,70 @@ def make_profile_form(customer) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], id="customer-profile", className="mb-3")
 
 
+def address_values(address) -> dict:
+    """An address (entity or dict) as the form's values."""
+    get = (lambda key: address.get(key)) if isinstance(address, dict) else (lambda key: getattr(address, key))
+    return {field: get(field) for field in ADDRESS_FIELDS}
+
+
+def blank_address() -> dict:
+    return {**dict.fromkeys(ADDRESS_FIELDS), "kind": "shipping", "is_default": False}
+
+
+def address_field_id(index: int, field: str) -> dict:
+    return {"type": "customer-address-field", "index": index, "field": field}
+
+
+def address_error_id(index: int, field: str) -> dict:
+    return {"type": "customer-address-error", "index": index, "field": field}
+
+
+def _address_control(index: int, field: str, value):
+    ident, css = address_field_id(index, field), f"customer-address-{field.replace('_', '-')}"
+    if field == "kind":
+        return dbc.Select(id=ident, value=value or "shipping", className=css, size="sm", options=[
+            {"label": pgettext("address", text), "value": code} for code, text in ADDRESS_KIND_LABELS.items()])
+    if field == "is_default":
+        return dbc.Checkbox(id=ident, value=bool(value), label=_(ADDRESS_LABELS[field]), className=css)
+    return dbc.Input(id=ident, value=value or "", className=css, size="sm", maxLength=200,
+                     placeholder=_("US, ES, JP…") if field == "country" else None)
+
+
+def _address_cell(index: int, field: str, value, width: int) -> dbc.Col:
+    label_text = None if field == "is_default" else dbc.Label(_(ADDRESS_LABELS[field]), className="small mb-0")
+    error = html.Div(id=address_error_id(index, field),
+                     className=f"invalid-feedback d-block customer-address-error-{field.replace('_', '-')}")
+    return dbc.Col([label_text, _address_control(index, field, value), error], md=width, className="mb-1")
+
+
+ADDRESS_LAYOUT = (("kind", 4), ("line1", 8), ("line2", 6), ("city", 6), ("region", 4), ("postal_code", 4),
+                  ("country", 4), ("is_default", 8))
+
+
+def make_address_row(index: int, address: dict) -> html.Div:
+    remove = dbc.Button(_("Remove"), id={"type": "customer-address-remove", "index": index}, n_clicks=0,
+                        color="link", size="sm", className="customer-address-remove p-0 text-danger")
+    cells = [_address_cell(index, field, address.get(field), width) for field, width in ADDRESS_LAYOUT]
+    return html.Div([html.Div([html.Span(_("Address {n}").format(n=index + 1), className="small fw-semibold"),
+                               remove], className="d-flex justify-content-between"),
+                     dbc.Row(cells, className="g-2")],
+                    className="customer-address border rounded p-2 mb-2")
+
+
+def make_address_rows(addresses: list[dict]) -> list:
+    rows = [make_address_row(index, address) for index, address in enumerate(addresses)]
+    return rows or [html.P(_("No address."), className="mb-1 small text-body-secondary", id="customer-no-address")]
+
+
 def make_addresses(addresses) -> html.Div:
-    items = [html.Li(f"{_('Billing') if a.kind == 'billing' else _('Shipping')}: "
-                     + ", ".join(p for p in (a.line1, a.line2, a.city, a.region, a.postal_code, a.country) if p)
-                     + (f" ({_('default')})" if a.is_default else "")) for a in addresses]
-    return html.Div([dbc.Label(_("Addresses")),
-                     html.Ul(items, className="mb-0") if items else html.P(_("No address."), className="mb-0")],
-                    id="customer-addresses")
+    """Billing and shipping addresses, several, each editable; saved with the rest of the profile."""
+    return html.Div([
+        dbc.Label(_("Addresses")),
+        html.Div(make_address_rows([address_values(a) for a in addresses]), id="customer-address-rows"),
+        dbc.Button(_("Add an address"), id="customer-address-add", n_clicks=0, size="sm", color="secondary",
+                   outline=True),
+        _error("addresses"),
+    ], id="customer-addresses")
 
 
 def make_kpis(kpis, *, time_zone: str) -> html.Div:
@@ -127,39 +205,56 @@ def make_kpis(kpis, *, time_zone: str) -> html.Div:
                     id="customer-kpis", className="d-flex flex-wrap mb-2")
 
 
-def make_order_history(rows: list[dict], *, time_zone: str) -> html.Div:
-    data = [{"number": markdown_link(r["number"], f"/orders/{r['number']}"),
-             "placed": format_when(r["placed_at"], time_zone),
-             "status": status_label(r["status"]), "channel": r["channel"],
-             "total": format_money(r["grand_total"], r["currency"]),
-             "refunded": format_money(r["refunded"], r["currency"])} for r in rows]
-    columns = [("number", _("Order"), LINK), ("placed", _("Placed"), {}),
-               ("status", _("Status"), {}), ("channel", _("Channel"), {}), ("total", _("Grand total"), {}),
-               ("refunded", _("Refunded"), {})]
-    if not data:
+def make_order_history(order_count: int) -> html.P | dag.AgGrid:
+    if not order_count:
         return html.P(_("No orders yet."), id="customer-orders-empty")
-    return _grid("customer-orders-grid", data, columns)
+    columns = [("number", _("Order"), LINK), ("placed", _("Placed"), {}), ("status", _("Status"), {}),
+               ("channel", _("Channel"), {}), ("total", _("Grand total"), {}), ("refunded", _("Refunded"), {})]
+    return make_server_grid("customer-orders-grid", columns, row_id="params.data.id", block=HISTORY_BLOCK,
+                            height="320px")
 
 
-def make_case_history(rows: list[dict], *, time_zone: str) -> html.Div:
-    data = [{"number": markdown_link(r["number"], f"/cases/{r['number']}"), "subject": r["subject"],
-             "status": status_label(r["status"]), "type": label(CASE_TYPE_LABELS, r["type"]),
-             "created": format_when(r["created_at"], time_zone), "order": r["order_number"] or ""} for r in rows]
+def order_history_rows(rows: list[dict], *, time_zone: str) -> list[dict]:
+    return [{"id": r["number"], "number": markdown_link(r["number"], f"/orders/{r['number']}"),
+             "placed": format_when(r["placed_at"], time_zone), "status": status_label(r["status"]),
+             "channel": code_label(r["channel"]), "total": format_money(r["grand_total"], r["currency"]),
+             "refunded": format_money(r["refunded"], r["currency"])} for r in rows]
+
+
+def make_case_history(case_count: int) -> html.P | dag.AgGrid:
+    if not case_count:
+        return html.P(_("No cases."), id="customer-cases-empty")
     columns = [("number", _("Case"), LINK), ("subject", _("Subject"), {}), ("status", _("Status"), {}),
                ("type", _("Type"), {}), ("order", _("Order"), {}), ("created", _("Created"), {})]
-    if not data:
-        return html.P(_("No cases."), id="customer-cases-empty")
-    return _grid("customer-cases-grid", data, columns)
+    return make_server_grid("customer-cases-grid", columns, row_id="params.data.id", block=HISTORY_BLOCK,
+                            height="320px")
+
+
+def case_history_rows(rows: list[dict], *, time_zone: str) -> list[dict]:
+    return [{"id": r["number"], "number": markdown_link(r["number"], f"/cases/{r['number']}"),
+             "subject": r["subject"], "status": status_label(r["status"]),
+             "type": label(CASE_TYPE_LABELS, r["type"]), "created": format_when(r["created_at"], time_zone),
+             "order": r["order_number"] or ""} for r in rows]
 
 
 def make_activity_chart(months: list[dict], *, currency: str) -> dcc.Graph:
-    figure = go.Figure()
-    figure.add_bar(x=[m["month"] for m in months], y=[m["orders"] for m in months], name=_("Orders"))
-    # Plotly draws numbers: the refunds leave Decimal only here, for the chart.
-    figure.add_scatter(x=[m["month"] for m in months], y=[float(m["refunds"]) for m in months],
-                       name=_("Refunds ({currency})").format(currency=currency), yaxis="y2", mode="lines+markers")
-    figure.update_layout(height=240, margin={"l": 40, "r": 40, "t": 10, "b": 30}, legend={"orientation": "h"},
-                         yaxis={"title": _("Orders")}, yaxis2={"overlaying": "y", "side": "right"})
+    """Orders per month (bars) and refunds per month in the customer's currency (line, right axis).
+
+    A plain figure dict: plotly's Figure objects validate and deep-copy every property, which cost
+    more than all the page's SQL together.
+    """
+    x = [m["month"] for m in months]
+    figure = {
+        "data": [
+            {"type": "bar", "x": x, "y": [m["orders"] for m in months], "name": _("Orders")},
+            # Plotly draws numbers: the refunds leave Decimal only here, for the chart.
+            {"type": "scatter", "mode": "lines+markers", "x": x, "y": [float(m["refunds"]) for m in months],
+             "yaxis": "y2", "name": _("Refunds ({currency})").format(currency=currency)},
+        ],
+        "layout": {"height": 240, "margin": {"l": 40, "r": 40, "t": 10, "b": 30}, "legend": {"orientation": "h"},
+                   "yaxis": {"title": {"text": _("Orders")}},
+                   "yaxis2": {"overlaying": "y", "side": "right"}},
+    }
     return dcc.Graph(id="customer-activity-chart", figure=figure, config=plotly_config(displayModeBar=False))
 
 

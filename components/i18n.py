@@ -59,12 +59,15 @@ def current_language() -> str:
         return forced
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    language = normalize_language(_user_language())
-    if language:
-        return language
-    from flask import request
+    from flask import g, request
 
-    return request.accept_languages.best_match(SUPPORTED_LANGUAGES) or DEFAULT_LANGUAGE
+    # Asked once per translated string (a page has hundreds): decide once per request.
+    language = g.get("_language")
+    if language is None:
+        language = (normalize_language(_user_language())
+                    or request.accept_languages.best_match(SUPPORTED_LANGUAGES) or DEFAULT_LANGUAGE)
+        g._language = language
+    return language
 
 
 def _user_language() -> str | None:
@@ -154,6 +157,20 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext_noop name
 def NC_(context: str, message: str) -> str:  # noqa: N802
     """Mark a message with a context for translation without translating it."""
     return message
+
+
+def page_title(name: str):
+    """`register_page(title=page_title(N_("Orders")))`: the browser tab's title in the viewer's language.
+
+    Dash calls the function on every page load (with the path's variables, which the title ignores),
+    so each person reads it in their own language: "注文 · Service Desk Ops".
+    """
+    def title(**_path_variables) -> str:
+        from .layout import APP_NAME  # layout imports this module: look the name up when called
+
+        return f"{_(name)} · {APP_NAME}"
+
+    return title
 
 
 def language_options() -> list[dict]:

@@ -11,7 +11,8 @@ from dash import dcc, html
 
 from .formatting import format_money, format_when
 from .i18n import N_, _
-from .order_actions import make_actions_panel
+from .order_actions import make_actions_panel, requested_action_label
+from .order_compare import make_compare_form
 
 ORDER_STATUS_LABELS = {
     "created": N_("Created"), "allocated": N_("Allocated"), "partially_fulfilled": N_("Partially fulfilled"),
@@ -45,6 +46,13 @@ def _table(headers: list[str], rows: list[list], *, id: str, empty: str) -> html
                      id=id, size="sm", striped=True, responsive=True, className="mb-0")
 
 
+def make_section(title: str, headers: list[str], rows: list[list], *, id: str, empty: str,  # noqa: A002
+                 after=None) -> dbc.Card:
+    """A titled card holding one table (`<id>-table`), or the `empty` sentence when there are no rows."""
+    table = _table(headers, rows, id=f"{id}-table", empty=empty)
+    return _section(title, table if after is None else [table, after], id=id)
+
+
 def make_order_header(order, *, time_zone: str) -> html.Div:
     customer = order.customer
     facts = [
@@ -59,6 +67,15 @@ def make_order_header(order, *, time_zone: str) -> html.Div:
         html.Div([html.Span([html.Span(name + ": ", className="text-body-secondary"), value],
                             className="me-4") for name, value in facts], className="d-flex flex-wrap"),
     ], id="order-header", className="mb-3")
+
+
+def make_case_banner(number: str, subject: str | None) -> dbc.Alert:
+    """Which case the order is worked on for (`?case=`); `subject` None: the case is not this order's."""
+    if subject is None:
+        return dbc.Alert(_("Case {number} is not linked to this order.").format(number=number), color="warning",
+                         id="order-case-banner", className="py-2")
+    return dbc.Alert([_("Working on case"), " ", dcc.Link(number, href=f"/cases/{number}", id="order-case-link"),
+                      " · ", html.Span(subject)], color="info", id="order-case-banner", className="py-2")
 
 
 def make_totals(order) -> dbc.Card:
@@ -84,8 +101,7 @@ def make_lines(order) -> dbc.Card:
     rows = [[html.Span([html.Strong(ln.sku), " ", ln.name]), money(ln.unit_price), ln.ordered, ln.canceled,
              ln.allocated, ln.fulfilled, ln.return_initiated, ln.returned, money(ln.discount), money(ln.tax),
              money(ln.total)] for ln in order.lines]
-    return _section(_("Lines"), _table(headers, rows, id="order-lines-table", empty=_("No lines.")),
-                    id="order-lines")
+    return make_section(_("Lines"), headers, rows, id="order-lines", empty=_("No lines."))
 
 
 def make_fulfillments(order, *, time_zone: str) -> dbc.Card:
@@ -99,9 +115,8 @@ def make_fulfillments(order, *, time_zone: str) -> dbc.Card:
                      fo.tracking_number or "", kind, format_when(fo.fulfilled_at, time_zone)])
     headers = [_("Shipment"), _("Location"), _("Units"), _("Status"), _("Carrier"), _("Tracking"), _("Type"),
                _("Shipped")]
-    return _section(_("Fulfillment orders"),
-                    _table(headers, rows, id="order-fulfillments-table", empty=_("Nothing allocated or shipped yet.")),
-                    id="order-fulfillments")
+    return make_section(_("Fulfillment orders"), headers, rows, id="order-fulfillments",
+                        empty=_("Nothing allocated or shipped yet."))
 
 
 def make_change_orders(order, *, time_zone: str) -> dbc.Card:
@@ -111,9 +126,7 @@ def make_change_orders(order, *, time_zone: str) -> dbc.Card:
             for co in order.change_orders]
     headers = [_("Change"), _("Kind"), _("Reason"), _("Total change"), _("Released"), _("Refunded"), _("Note"),
                _("When")]
-    return _section(_("Change orders"),
-                    _table(headers, rows, id="order-change-orders-table", empty=_("No changes.")),
-                    id="order-change-orders")
+    return make_section(_("Change orders"), headers, rows, id="order-change-orders", empty=_("No changes."))
 
 
 def make_credit_memos(order, *, time_zone: str) -> dbc.Card:
@@ -121,9 +134,7 @@ def make_credit_memos(order, *, time_zone: str) -> dbc.Card:
     rows = [[memo.number, money(memo.amount), money(memo.fees), memo.refund_reference or "",
              f"#{memo.change_order_id}", format_when(memo.created_at, time_zone)] for memo in order.credit_memos]
     headers = [_("Credit memo"), _("Refund"), _("Fees"), _("Refund reference"), _("Change"), _("When")]
-    return _section(_("Credit memos"),
-                    _table(headers, rows, id="order-credit-memos-table", empty=_("No credit memos.")),
-                    id="order-credit-memos")
+    return make_section(_("Credit memos"), headers, rows, id="order-credit-memos", empty=_("No credit memos."))
 
 
 def make_return_orders(order, *, time_zone: str) -> dbc.Card:
@@ -141,18 +152,19 @@ def make_return_orders(order, *, time_zone: str) -> dbc.Card:
                      format_when(ro.created_at, time_zone), html.Div(buttons, className="d-flex gap-1")])
     headers = [_("Return order"), _("Status"), _("Reason"), _("Received / expected"), _("Condition"),
                _("Created"), ""]
-    return _section(_("Return orders"),
-                    _table(headers, rows, id="order-return-orders-table", empty=_("No return orders.")),
-                    id="order-return-orders")
+    return make_section(_("Return orders"), headers, rows, id="order-return-orders",
+                        empty=_("No return orders."))
 
 
-def make_pending_approvals(order, pending: list) -> dbc.Card | None:
+def make_pending_approvals(order, pending: list, *, can_approve: bool = False) -> dbc.Card | None:
     if not pending:
         return None
-    rows = [[f"#{p.id}", p.action, format_money(p.amount, p.currency), status_label(p.status)] for p in pending]
-    return _section(_("Waiting for manager approval"),
-                    _table([_("Request"), _("Action"), _("Refund"), _("Status")], rows,
-                           id="order-approvals-table", empty=""), id="order-approvals")
+    rows = [[f"#{p.id}", requested_action_label(p.action), format_money(p.amount, p.currency),
+             status_label(p.status)] for p in pending]
+    link = dcc.Link(_("Approve or reject on the approvals page"), href="/approvals", id="order-approvals-link",
+                    className="small d-block mt-2") if can_approve else None
+    return make_section(_("Waiting for manager approval"), [_("Request"), _("Action"), _("Refund"), _("Status")],
+                        rows, id="order-approvals", empty="", after=link)
 
 
 def make_timeline(entries: list, *, currency: str, time_zone: str) -> dbc.Card:
@@ -172,13 +184,14 @@ def make_timeline(entries: list, *, currency: str, time_zone: str) -> dbc.Card:
     return _section(_("Timeline"), body, id="order-timeline")
 
 
-def make_order_sections(order, *, states, entries, pending, time_zone: str) -> html.Div:
+def make_order_sections(order, *, states, entries, pending, time_zone: str, can_approve: bool = False) -> html.Div:
     """Everything on the page that changes when an action runs (re-rendered as one)."""
-    main = [make_totals(order), make_lines(order), make_fulfillments(order, time_zone=time_zone),
+    main = [make_totals(order), make_lines(order), make_compare_form(order),
+            make_fulfillments(order, time_zone=time_zone),
             make_return_orders(order, time_zone=time_zone), make_change_orders(order, time_zone=time_zone),
             make_credit_memos(order, time_zone=time_zone)]
     side = [make_actions_panel(states, order=order),
-            make_pending_approvals(order, pending),
+            make_pending_approvals(order, pending, can_approve=can_approve),
             make_timeline(entries, currency=order.currency, time_zone=time_zone)]
     return html.Div([make_order_header(order, time_zone=time_zone),
                      dbc.Row([dbc.Col(main, lg=8), dbc.Col([c for c in side if c is not None], lg=4)])])

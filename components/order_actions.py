@@ -40,6 +40,15 @@ def action_label(action: str) -> str:
     return _(ACTION_LABELS.get(action, action))
 
 
+# PendingApproval.action holds the model function that waits; the panel's code gives its label.
+REQUESTED_ACTIONS = {"cancel_items": "cancel", "discount_items": "discount", "credit_shipping": "credit_shipping",
+                     "return_items": "return", "close_return_order": "close_return"}
+
+
+def requested_action_label(function_name: str) -> str:
+    return action_label(REQUESTED_ACTIONS.get(function_name, function_name))
+
+
 def reason_label(code: str) -> str:
     return _(REASON_LABELS.get(code, code.replace("_", " ").capitalize()))
 

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = ROOT / "data" / "servicedesk.db"
+# How long a SQLite writer waits for another's write lock before "database is locked";
+# the web server sets it shorter (gunicorn.conf.py) so a person gets "busy, try again", not a hang.
+SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "30"))
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
@@ -40,7 +43,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -57,7 +60,8 @@ def _sqlite_begin(conn):
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     url = database_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False},
+                               **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
@@ -76,7 +80,8 @@ def get_engine(url: str | None = None) -> Engine:
 
 
 def upgrade(url: str | None = None, engine: Engine | None = None) -> None:
-    """alembic upgrade head on the given database."""
+    """alembic upgrade heads on the given database (every branch: parallel
+    work may add migrations off the same parent until a merge revision joins them)."""
     from alembic import command
     from alembic.config import Config
 
@@ -85,7 +90,7 @@ def upgrade(url: str | None = None, engine: Engine | None = None) -> None:
     config.set_main_option("script_location", str(ROOT / "migrations"))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
 def connect(url: str | None = None, *, migrate: bool = True) -> sessionmaker:

@@ -49,9 +49,11 @@ import unicodedata
 from array import array
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from operator import itemgetter
 
 from . import demo_data as data
+from .entities.cases import TAG_LIST_LENGTH
 from .policy import Policy
 
 ANCHOR = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -718,7 +720,7 @@ TABLES: list[tuple[str, tuple[str, ...], str | None]] = [
     ("change_orders", ("id", "order_id", "kind", "reason", "note", "actor_id", "amount", "released", "refunded",
                        "created_at"), "id"),
     ("change_order_lines", ("id", "change_order_id", "line_id", "quantity", "subtotal_change", "discount_change",
-                            "tax_change", "shipping_change", "amount"), "id"),
+                            "tax_change", "shipping_change", "amount", "refunded"), "id"),
     ("credit_memos", ("id", "number", "order_id", "change_order_id", "amount", "fees", "refund_reference",
                       "created_at"), "id"),
     ("return_orders", ("id", "number", "order_id", "status", "reason", "note", "actor_id", "condition",
@@ -729,13 +731,20 @@ TABLES: list[tuple[str, tuple[str, ...], str | None]] = [
                            "created_at", "decided_at"), "id"),
     ("cases", ("id", "number", "subject", "channel", "status", "type", "priority", "customer_id", "order_id",
                "assignee_id", "cc", "language", "created_at", "updated_at", "first_response_at", "due_at",
-               "resolved_at", "last_message_at", "last_message_preview"), "id"),
+               "resolved_at", "last_message_at", "last_message_preview", "customer_name", "assignee_name",
+               "order_number", "tag_list"), "id"),
     ("case_messages", ("id", "case_id", "kind", "body", "author_id", "created_at"), "id"),
     ("case_tags", ("case_id", "tag"), None),
     ("audit_events", ("at", "actor_id", "action", "order_id", "case_id", "customer_id", "before_amount",
                       "after_amount", "detail"), "seq"),
     ("order_rollups", ("id", "day", "kind", "reason", "category", "channel", "currency", "events", "units",
                        "amount", "refunded"), "id"),
+    ("product_rollups", ("currency", "grain", "day", "channel", "reason", "category", "product_id", "fulfilled_units",
+                         "returned_units"), None),
+    ("refund_rollups", ("currency", "level", "day", "actor_id", "kind", "reason", "channel", "refunds", "refunded"),
+     None),
+    ("refund_size_rollups", ("currency", "day", "refunded_minor", "refunds"), None),
+    ("exchange_rates", ("id", "currency", "target", "effective_on", "rate"), "id"),
 ]
 TABLE_INDEX = {name: i for i, (name, _, _) in enumerate(TABLES)}
 NULLABLE = {
@@ -746,7 +755,8 @@ NULLABLE = {
                                                                                 "change_order_id", "received_at",
                                                                                 "closed_at"),
     "pending_approvals": ("decided_by_id", "decision_reason", "result_type", "result_id", "decided_at"),
-    "cases": ("customer_id", "order_id", "assignee_id", "cc", "first_response_at", "resolved_at"),
+    "cases": ("customer_id", "order_id", "assignee_id", "cc", "first_response_at", "resolved_at", "customer_name",
+              "assignee_name", "order_number", "tag_list"),
     "case_messages": ("author_id",),
     "audit_events": ("actor_id", "order_id", "case_id", "customer_id", "before_amount", "after_amount", "detail"),
 }
@@ -1183,6 +1193,15 @@ class _OrderWriter:
             cell[2] += amount
             cell[3] += refunded
 
+    def _cell(self, key: tuple, first: int, second: int = 0) -> None:
+        """Add to an analytics rollup cell; keys start with their table: "product", "refund", "size"."""
+        cell = self.rollups.get(key)
+        if cell is None:
+            self.rollups[key] = [first, second, 0, 0]
+        else:
+            cell[0] += first
+            cell[1] += second
+
     def _audit(self, t, actor, action, o: _Order, before=None, after=None, detail=None):
         scale = SCALES[o.currency]
         self.raw["audit_events"].append((self.ts(t), actor, action, o.id, None, o.customer,
@@ -1505,6 +1524,7 @@ class _OrderWriter:
                 cell[1] += q
                 cell[2] += amount
             events = 0
+            self._cell(("product", day, channel, "", products[ln[L_PRODUCT]][2], ln[L_PRODUCT], currency), q)
         outstanding = o.charged - o.ship_released - o.ship_captured
         if first_shipment and outstanding > 0:
             o.ship_captured += outstanding
@@ -1648,12 +1668,12 @@ class _OrderWriter:
         raw["change_orders"].append((change_id, o.id, kind, reason, None, requester or actor, amount / scale,
                                      released / scale, refund / scale, ts(t)))
         rows = raw["change_order_lines"]
-        for ln, quantity, subtotal_c, discount_c, tax_c, line_amount, _ in changes:
+        for ln, quantity, subtotal_c, discount_c, tax_c, line_amount, line_refund in changes:
             rows.append((self._id("change_line"), change_id, ln[L_ID], quantity, subtotal_c / scale,
-                         discount_c / scale, tax_c / scale, 0.0, line_amount / scale))
+                         discount_c / scale, tax_c / scale, 0.0, line_amount / scale, line_refund / scale))
         if shipping:
             rows.append((self._id("change_line"), change_id, None, 0, 0.0, 0.0, 0.0, shipping / scale,
-                         shipping / scale))
+                         shipping / scale, shipping_refunded / scale))
         memo_id = None
         if refund > 0:
             memo_id = self._id("memo")
@@ -1661,9 +1681,15 @@ class _OrderWriter:
         first = True
         for ln, quantity, _, _, _, line_amount, line_refund in changes:
             self._rollup(t, kind, reason, self._category(ln), o, int(first), quantity, line_amount, line_refund)
+            if kind in ("return", "rma") and quantity:
+                self._cell(("product", t // DAY, o.channel, reason, self._category(ln), ln[L_PRODUCT], o.currency),
+                           0, quantity)
             first = False
         if shipping or first:
             self._rollup(t, kind, reason, "", o, int(first), 0, shipping, shipping_refunded)
+        if refund > 0:
+            self._cell(("refund", t // DAY, requester or actor or 0, kind, reason, o.channel, o.currency), 1, refund)
+            self._cell(("size", t // DAY, refund, o.currency), 1)
         approval_id = None
         refund_text = _amount_text(refund, o.currency)
         if approval is not None:
@@ -1879,11 +1905,6 @@ class _CaseWriter:
         if plan.channel == "email" and profile and r() < 0.03:
             cc = f"{profile.email_first or 'family'}.family{plan.customer}@example.com"
         ts = self.ts
-        raw["cases"].append((case_id, number, subject, plan.channel, plan.status, plan.type, plan.priority,
-                             plan.customer or None, order_id, assignee, cc, language, ts(t0), ts(updated),
-                             ts(first_reply) if first_reply else None, ts(t0 + SLA_HOURS[plan.priority] * HOUR),
-                             ts(resolved_at) if resolved_at else None, ts(t0 + last_message[0]),
-                             _preview(last_message[3])))
         messages = raw["case_messages"]
         for offset, kind, author_id, body in thread:
             messages.append((len(messages) + 1, case_id, kind, body, author_id, ts(t0 + offset)))
@@ -1894,6 +1915,14 @@ class _CaseWriter:
         if r() < 0.08:
             tags.add(data.GENERAL_CASE_TAGS[int(r() * len(data.GENERAL_CASE_TAGS))])
         raw["case_tags"].extend((case_id, tag) for tag in sorted(tags))
+        # The queue's sort keys, as migration 0003's triggers keep them (the bulk load sets them aside).
+        tag_list = ", ".join(sorted(tags))[:TAG_LIST_LENGTH] or None
+        raw["cases"].append((case_id, number, subject, plan.channel, plan.status, plan.type, plan.priority,
+                             plan.customer or None, order_id, assignee, cc, language, ts(t0), ts(updated),
+                             ts(first_reply) if first_reply else None, ts(t0 + SLA_HOURS[plan.priority] * HOUR),
+                             ts(resolved_at) if resolved_at else None, ts(t0 + last_message[0]),
+                             _preview(last_message[3]), profile.name if profile else None,
+                             USERS["names"][assignee] if assignee else None, order_number or None, tag_list))
         audit = raw["audit_events"]
         customer_id = plan.customer or None
         creator = author if plan.channel in ("phone", "internal") else None
@@ -2102,13 +2131,69 @@ def _rollup_rows(world: _World, partials: list[dict]) -> _Sink:
                     cell[i] += values[i]
     sink = _Sink()
     rows = sink.table("order_rollups")
+    analytics = {key: cells.pop(key) for key in [k for k in cells if isinstance(k[0], str)]}
     for n, key in enumerate(sorted(cells), start=1):
         day, kind, reason, category, channel, currency = key
         events, units, amount, refunded = cells[key]
         scale = SCALES[currency]
         rows.append((n, world.days[day - world.day0], kind, reason, category, channel, CURRENCIES[currency],
                      events, units, amount / scale, refunded / scale))
+    _analytics_rollup_rows(world, analytics, sink)
     return sink
+
+
+def _analytics_rollup_rows(world: _World, cells: dict, sink: _Sink) -> None:
+    """product_rollups (by day, and by month added up from the days), refund_rollups,
+    refund_size_rollups and the exchange rates the converted view uses."""
+    products, refunds = sink.table("product_rollups"), sink.table("refund_rollups")
+    sizes = sink.table("refund_size_rollups")
+    months: dict[tuple, list] = {}
+    people: dict[tuple, list] = {}
+    for key in sorted(cells):
+        values = cells[key]
+        if key[0] == "product":
+            _, day, channel, reason, category, product, currency = key
+            when = world.days[day - world.day0]
+            products.append((CURRENCIES[currency], "day", when, channel, reason, category, product + 1, *values[:2]))
+            month = months.setdefault((CURRENCIES[currency], when[:8] + "01", channel, reason, category, product + 1),
+                                      [0, 0])
+            month[0] += values[0]
+            month[1] += values[1]
+        elif key[0] == "refund":
+            _, day, actor, kind, reason, channel, currency = key
+            when = world.days[day - world.day0]
+            refunds.append((CURRENCIES[currency], 0, when, actor, kind, reason, channel, values[0],
+                            values[1] / SCALES[currency]))
+            person = people.setdefault((CURRENCIES[currency], when, actor), [0, 0, SCALES[currency]])
+            person[0] += values[0]
+            person[1] += values[1]
+        else:
+            _, day, minor, currency = key
+            sizes.append((CURRENCIES[currency], world.days[day - world.day0], minor, values[0]))
+    products.extend((currency, "month", when, *rest, *values)
+                    for (currency, when, *rest), values in sorted(months.items()))
+    refunds.extend((currency, 1, when, actor, "*", "*", "*", count, minor / scale)
+                   for (currency, when, actor), (count, minor, scale) in sorted(people.items()))
+    sink.table("exchange_rates").extend(_exchange_rates(world))
+
+
+def _exchange_rates(world: _World) -> list[tuple]:
+    """A rate for every pair of the demo's currencies on the first of each month of the data:
+    USD worth of a euro and of a yen drifting a little month to month (fixed, not drawn)."""
+    rows, ident = [], 1
+    first, last = date.fromisoformat(world.days[0]), date.fromisoformat(world.days[-1])
+    month, index = first.replace(day=1), 0
+    while month <= last:
+        usd = {"USD": Decimal(1), "EUR": Decimal("1.0800") + Decimal(index % 12 - 6) / 500,
+               "JPY": Decimal("0.006700") + Decimal(index % 7 - 3) / 100_000}
+        for source in CURRENCIES:
+            for target in CURRENCIES:
+                if source != target:
+                    rate = (usd[source] / usd[target]).quantize(Decimal("0.00000001"))
+                    rows.append((ident, source, target, month.isoformat(), str(rate)))
+                    ident += 1
+        month, index = (month.replace(day=28) + timedelta(days=4)).replace(day=1), index + 1
+    return rows
 
 
 # --- loading chunks into the target --------------------------------------------------------------
@@ -2282,7 +2367,7 @@ def generate(database_url: str | None = None, *, customers: int, orders: int, ca
     """
     from tqdm import tqdm
 
-    from . import db
+    from . import db, rollup_rebuild
 
     for what, value in (("customers", customers), ("orders", orders), ("cases", cases)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -2330,6 +2415,9 @@ def generate(database_url: str | None = None, *, customers: int, orders: int, ca
             rollups.write(path)
             _load(loader, path, rollups.counts, totals)
             loader.finish()
+            with engine.begin() as connection:      # the loader set the rollup triggers aside
+                rollup_rebuild.rebuild_order_rollup_totals(connection)
+                rollup_rebuild.rebuild_case_rollups(connection)
         finally:
             stream.close()              # stops the workers if something failed
             bar.close()

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 # ISO 4217 minor units of the currencies we sell in; unknown codes default to 2.
 MINOR_UNITS = {"USD": 2, "EUR": 2, "JPY": 0, "GBP": 2}
 ZERO = Decimal("0")
 
 
+@lru_cache(maxsize=64)
 def minor_units(currency: str) -> int:
     return MINOR_UNITS.get(currency.upper(), 2)
 
 
+@lru_cache(maxsize=64)
 def quantum(currency: str) -> Decimal:
+    """0.01 for USD, 1 for JPY (built once per currency: the checker calls this millions of times)."""
     return Decimal(1).scaleb(-minor_units(currency))
 
 

@@ -19,12 +19,13 @@ from pages._guard import current_user_record, has_role
 
 EXPORT_PATH = "/analytics/export.csv"
 ROLES = ("lead", "manager")
-FILTER_KEYS = ("start", "end", "currency", "channel", "category", "reason", "granularity")
+FILTER_KEYS = ("start", "end", "currency", "channel", "category", "reason", "granularity", "convert", "product")
 
 
 def export_href(filters: queries.Filters, chart: str, kind: str | None) -> str:
     params = {"start": filters.start.isoformat(), "end": filters.end.isoformat(), "currency": filters.currency,
               "channel": filters.channel or "", "category": filters.category or "", "reason": filters.reason or "",
+              "convert": "1" if filters.convert else "", "product": filters.product or "",
               "chart": chart, "kind": kind or ""}
     return f"{EXPORT_PATH}?{urlencode(params)}"
 
@@ -40,6 +41,13 @@ def _export():
     chart, kind = args.get("chart", "refunds"), args.get("kind") or None
     if chart not in queries.DRILLDOWN_CHARTS or (kind is not None and kind not in queries.CHANGE_KINDS):
         return "Unknown chart.", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+    if filters.convert:  # a day without a rate is refused now, not halfway through the file
+        try:
+            with read_session() as s:
+                queries.check_rates(s, filters, chart, kind)
+        except queries.MissingRate as error:
+            return str(error), 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     def rows():
         with read_session() as s:

@@ -5,15 +5,14 @@ credits) the amount the person typed; everything else is read again here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from model import actions
 from model.actions.discount import explain_discount
 from model.actions.reship import lost_units
 from model.actions.returns import returnable_now
 from model.actions.credit_shipping import creditable_shipping
-from model.entities import ChangeOrder, CreditMemo, FulfillmentOrder, PendingApproval, ReturnOrder, User
-from model.policy import current_policy
+from model.entities import ChangeOrder, CreditMemo, FulfillmentOrder, PendingApproval, ReturnOrder
 
 from components.formatting import format_money
 from components.i18n import _
@@ -98,40 +97,32 @@ def dry_run(s, request: Request, actor):
 
 
 def _preview(s, action_fn, args: tuple, actor, keywords: dict):
-    # Workaround, reported: model.actions.flow.run_money_action answers a dry run that needs approval
-    # by writing a PendingApproval (then preview() raises TypeError) instead of returning the Preview
-    # with needs_approval=True. Run it in a savepoint; on that error, rerun it as an approver stand-in
-    # (never added to the session) and mark the preview as waiting for approval.
-    savepoint = s.begin_nested()
-    try:
-        return actions.preview(action_fn, s, *args, actor=actor, **keywords)
-    except TypeError:
-        pass
-    finally:
-        savepoint.rollback()
-    stand_in = User(id=actor.id, login=actor.login, display_name=actor.display_name,
-                    role=current_policy().approver_roles[0], active=True)
-    result = actions.preview(action_fn, s, *args, actor=stand_in, **keywords)
-    return replace(result, needs_approval=True) if result.ok else result
+    # A dry run that would need approval comes back as a Preview with needs_approval=True; it files nothing.
+    return actions.preview(action_fn, s, *args, actor=actor, **keywords)
 
 
-def run(s, request: Request, actor, *, key: str, expected_received: dict | None = None):
-    """Run the action for real in the caller's transaction; returns the model's result."""
+def run(s, request: Request, actor, *, key: str, expected_received: dict | None = None,
+        case_id: int | None = None):
+    """Run the action for real in the caller's transaction; returns the model's result.
+
+    `case_id`: the case the agent opened the order from; the audit event names it."""
     if request.action in MONEY_ACTIONS:
         return MONEY_ACTIONS[request.action](s, *_money_arguments(request), actor=actor, idempotency_key=key,
-                                             **_money_keywords(request))
+                                             case_id=case_id, **_money_keywords(request))
     if request.action == "rma":
         return actions.create_return_order(s, request.order_id, request.lines, actor=actor,
                                            reason=request.fields.get("reason"), note=request.note,
-                                           idempotency_key=key)
+                                           idempotency_key=key, case_id=case_id)
     if request.action == "reship":
         return actions.reship_items(s, request.order_id, request.lines, actor=actor,
-                                    reason=request.fields.get("reason"), note=request.note, idempotency_key=key)
+                                    reason=request.fields.get("reason"), note=request.note, idempotency_key=key,
+                                    case_id=case_id)
     if request.action == "receive_return":
         result = actions.receive_return_order(s, request.target, request.lines, actor=actor,
-                                              condition=request.fields.get("condition") or "resellable")
-        # receive_return_order takes no idempotency key: refuse a second submission of the same form
-        # (a double click) by checking the units received before it are those the form was opened on.
+                                              condition=request.fields.get("condition") or "resellable",
+                                              idempotency_key=key, case_id=case_id)
+        # The key makes a double click a replay; a second form opened on the same return order
+        # (another key) is refused when the units received before it are not those it was opened on.
         before = {rl.line_id: rl.received - int(str(request.lines.get(rl.line_id, 0))) for rl in result.lines}
         if expected_received is not None and before != {int(k): v for k, v in expected_received.items()}:
             raise actions.ActionError(_("This return order changed since the form was opened; "

@@ -6,9 +6,10 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components.case import make_case_body, make_case_not_found, make_composer
 from components.feedback import make_toast
-from components.i18n import _
-from model.actions import ActionError, add_case_message, assign_case, set_case_status, take_case
-from model.case_edits import set_case_fields
+from components.i18n import N_, _, page_title
+from model.actions import (
+    ActionError, add_case_message, assign_case, link_case_order, set_case_fields, set_case_status, take_case,
+)
 from model.entities import User
 from model.queries import cases as case_queries
 from model.queries.queue import forget_counts
@@ -16,7 +17,7 @@ from model.queries.queue import forget_counts
 from pages._db import read_session, transaction
 from pages._guard import current_user_record, has_role, require
 
-dash.register_page(__name__, path_template="/cases/<number>", title="Case · Service Desk Ops")
+dash.register_page(__name__, path_template="/cases/<number>", title=page_title(N_("Case")))
 
 ASSIGNER_ROLES = ("lead", "manager", "admin")
 
@@ -25,9 +26,11 @@ def _body(number, user):
     with read_session() as s:
         view = case_queries.case_view(s, number)
         people = case_queries.assignable_users(s) if view else []
+        orders = case_queries.customer_orders(s, view.customer.id) if view and view.customer else []
     if view is None:
         return None, None
-    return view, make_case_body(view, user=user, people=people, can_assign=has_role(user, *ASSIGNER_ROLES))
+    return view, make_case_body(view, user=user, people=people, can_assign=has_role(user, *ASSIGNER_ROLES),
+                                orders=orders)
 
 
 def layout(number=None, **_query):
@@ -40,14 +43,15 @@ def layout(number=None, **_query):
     return html.Div([
         dcc.Store(id="case-ref", data={"id": view.id, "number": view.number}),
         html.Div(body, id="case-body"),
-        dash.html.Div(make_composer(editable=view.status != "closed"), className="col-md-8"),
+        dash.html.Div(make_composer(editable=view.status != "closed", language=view.language),
+                      className="col-md-8"),
         html.Div(id="case-toast"),
     ], id="case-page")
 
 
 def _act(ref, work, success: str):
     """Run `work(session, actor)` in a transaction; a toast and the fresh body either way."""
-    user = require()
+    user = require("take")
     try:
         with transaction() as s:
             work(s, s.get(User, user.id))
@@ -66,7 +70,7 @@ def _act(ref, work, success: str):
           State("case-priority", "value"), State("case-assignee", "value"), State("case-tags", "value"),
           State("case-cc", "value"), prevent_initial_call=True)
 def save_fields(_clicks, ref, status, case_type, priority, assignee, tags, cc):
-    user = require()
+    user = require("take")
 
     def work(s, actor):
         case = set_case_fields(s, ref["id"], actor=actor, priority=priority, type=case_type,
@@ -88,7 +92,7 @@ def save_fields(_clicks, ref, status, case_type, priority, assignee, tags, cc):
           Input("case-send", "n_clicks"), State("case-ref", "data"), State("case-compose-kind", "value"),
           State("case-compose-body", "value"), prevent_initial_call=True)
 def send_message(_clicks, ref, kind, body):
-    require()
+    require("take")
     if not (body or "").strip():
         return no_update, no_update, no_update, _("Write a message; it cannot be empty.")
     if kind not in ("reply", "note"):
@@ -105,7 +109,7 @@ def send_message(_clicks, ref, kind, body):
           Input("case-take", "n_clicks"), Input({"type": "case-set-status", "status": ALL}, "n_clicks"),
           State("case-ref", "data"), prevent_initial_call=True)
 def take_or_set_status(_take, _status_clicks, ref):
-    require()
+    require("take")
     if not ctx.triggered or not any(t["value"] for t in ctx.triggered):
         return no_update, no_update  # a re-render, not a click
     if ctx.triggered_id == "case-take":
@@ -113,3 +117,18 @@ def take_or_set_status(_take, _status_clicks, ref):
     status = ctx.triggered_id["status"]
     return _act(ref, lambda s, actor: set_case_status(s, ref["id"], status, actor=actor),
                 _("Status changed."))
+
+
+@callback(Output("case-toast", "children", allow_duplicate=True),
+          Output("case-body", "children", allow_duplicate=True),
+          Input("case-order-save", "n_clicks"), State("case-ref", "data"), State("case-order-choice", "value"),
+          prevent_initial_call=True)
+def link_order(clicks, ref, order_id):
+    """Link one of the customer's orders (the model refuses anyone else's), change it, or clear it."""
+    require("take")
+    if not clicks:
+        return no_update, no_update  # the button was re-rendered, not clicked
+    if order_id is not None and (not isinstance(order_id, int) or isinstance(order_id, bool)):
+        return make_toast(_("Choose one of the customer's orders."), kind="danger"), no_update
+    return _act(ref, lambda s, actor: link_case_order(s, ref["id"], order_id, actor=actor),
+                _("Linked order changed."))

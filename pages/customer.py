@@ -3,27 +3,31 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
 from components.customer import (
-    PROFILE_FIELDS, make_activity_chart, make_case_history, make_customer_header, make_kpis,
-    make_order_history, make_profile_form,
+    ADDRESS_FIELDS, ADDRESS_TEXT_FIELDS, PROFILE_FIELDS, blank_address, case_history_rows, make_activity_chart,
+    make_address_rows, make_case_history, make_customer_header, make_kpis, make_order_history, make_profile_form,
+    order_history_rows,
 )
 from components.feedback import make_not_found
-from components.i18n import _
+from components.i18n import N_, _, page_title
 from components.order_actions import make_toast
 from model.actions import ActionError
 from model.actions.customer_profile import ProfileError, update_customer
 from model.entities import User
-from model.queries.customers import activity_by_month, case_history, customer_kpis, load_customer, order_history
+from model.queries.customers import (
+    GridRequestError, activity_by_month, case_history, customer_key, customer_kpis, load_customer, order_history,
+)
 
 from pages._db import read_session, transaction
 from pages._guard import current_user_record, require
 
-dash.register_page(__name__, path_template="/customers/<customer_id>", title="Customer · Service Desk Ops")
+dash.register_page(__name__, path_template="/customers/<customer_id>", title=page_title(N_("Customer")))
 
-EDITING_ROLES = ("agent", "lead", "manager")
 ERROR_OUTPUTS = [Output(f"customer-error-{field.replace('_', '-')}", "children") for field in PROFILE_FIELDS]
+ADDRESS_FIELD = {"type": "customer-address-field", "index": ALL, "field": ALL}
+ADDRESS_ERROR = {"type": "customer-address-error", "index": ALL, "field": ALL}
 
 
 def layout(customer_id=None, **_query):
@@ -35,52 +39,131 @@ def layout(customer_id=None, **_query):
         if customer is None:
             return make_not_found(id="customer-not-found")
         header, form = make_customer_header(customer), make_profile_form(customer)
-        kpis = make_kpis(customer_kpis(s, customer), time_zone=user.time_zone)
-        orders = make_order_history(order_history(s, customer.id), time_zone=user.time_zone)
-        cases = make_case_history(case_history(s, customer.id), time_zone=user.time_zone)
+        kpis = customer_kpis(s, customer)
         chart = make_activity_chart(activity_by_month(s, customer), currency=customer.currency)
         key = customer.id
-    history = dbc.Card([dbc.CardHeader(html.H2(_("Orders"), className="h6 mb-0")), dbc.CardBody(orders)],
-                       className="mb-3", id="customer-orders")
-    case_card = dbc.Card([dbc.CardHeader(html.H2(_("Cases"), className="h6 mb-0")), dbc.CardBody(cases)],
-                         className="mb-3", id="customer-cases")
+    history = dbc.Card([dbc.CardHeader(html.H2(_("Orders"), className="h6 mb-0")),
+                        dbc.CardBody(make_order_history(kpis.orders))], className="mb-3", id="customer-orders")
+    case_card = dbc.Card([dbc.CardHeader(html.H2(_("Cases"), className="h6 mb-0")),
+                          dbc.CardBody(make_case_history(kpis.cases))], className="mb-3", id="customer-cases")
     chart_card = dbc.Card([dbc.CardHeader(html.H2(_("Orders and refunds over time"), className="h6 mb-0")),
                            dbc.CardBody(chart)], className="mb-3")
     return html.Div([
-        html.Div(id="customer-toast"), html.Div(str(key), id="customer-id", hidden=True), header, kpis,
+        html.Div(id="customer-toast"), html.Div(str(key), id="customer-id", hidden=True), header,
+        make_kpis(kpis, time_zone=user.time_zone),
         dbc.Row([dbc.Col([form], lg=5), dbc.Col([chart_card, history, case_card], lg=7)]),
     ], id="customer-page")
 
 
-def profile_changes(name, language, time_zone, emails, newsletters, primary, phones, tags, birthday, memo) -> dict:
-    """The form as update_customer's keywords; a blank email row is no email."""
+def _history_block(request, customer_id, query, rows_of):
+    """One block of a history grid, as AG Grid's infinite row model wants it."""
+    user = require("view_queue")
+    if not isinstance(request, dict):
+        return no_update
+    key = customer_key(customer_id)
+    try:
+        if key is None:
+            raise GridRequestError("Choose a customer.")
+        with read_session() as s:
+            page = query(s, key, start_row=request.get("startRow", 0), end_row=request.get("endRow", 50),
+                         sort_model=request.get("sortModel"))
+    except GridRequestError:
+        return {"rowData": [], "rowCount": 0}
+    return {"rowData": rows_of(page.rows, time_zone=user.time_zone), "rowCount": page.total}
+
+
+@callback(Output("customer-orders-grid", "getRowsResponse"), Input("customer-orders-grid", "getRowsRequest"),
+          State("customer-id", "children"), prevent_initial_call=True)
+def serve_orders(request, customer_id):
+    return _history_block(request, customer_id, order_history, order_history_rows)
+
+
+@callback(Output("customer-cases-grid", "getRowsResponse"), Input("customer-cases-grid", "getRowsRequest"),
+          State("customer-id", "children"), prevent_initial_call=True)
+def serve_cases(request, customer_id):
+    return _history_block(request, customer_id, case_history, case_history_rows)
+
+
+def _addresses_in_form(fields: list[dict]) -> list[dict]:
+    """The address rows as the form holds them, in order: {field: value} per row."""
+    rows: dict[int, dict] = {}
+    for item in fields or []:
+        ident = item["id"]
+        rows.setdefault(ident["index"], dict.fromkeys(ADDRESS_FIELDS))[ident["field"]] = item.get("value")
+    return [rows[index] for index in sorted(rows)]
+
+
+def _filled(address: dict) -> bool:
+    return any(str(address.get(field) or "").strip() for field in ADDRESS_TEXT_FIELDS)
+
+
+@callback(Output("customer-address-rows", "children"), Input("customer-address-add", "n_clicks"),
+          Input({"type": "customer-address-remove", "index": ALL}, "n_clicks"),
+          State(ADDRESS_FIELD, "value"), prevent_initial_call=True)
+def edit_addresses(_add, _removes, _values):
+    """Add a blank address or drop one from the form; nothing is saved until "Save profile"."""
+    require("edit_customer")
+    trigger = ctx.triggered_id
+    # New rows bring new Remove buttons with n_clicks 0: that is not a click.
+    if trigger is None or not ctx.triggered or not ctx.triggered[0]["value"]:
+        return no_update
+    addresses = _addresses_in_form(ctx.states_list[0])
+    if trigger == "customer-address-add":
+        addresses.append(blank_address())
+    elif 0 <= trigger["index"] < len(addresses):
+        del addresses[trigger["index"]]
+    return make_address_rows(addresses)
+
+
+def profile_changes(name, language, time_zone, emails, newsletters, primary, phones, tags, birthday, memo,
+                    addresses) -> dict:
+    """The form as update_customer's keywords; a blank email row or address is none."""
     rows = [{"email": (email or "").strip(), "primary": index == primary, "newsletter": bool(newsletter)}
             for index, (email, newsletter) in enumerate(zip(emails, newsletters)) if (email or "").strip()]
     return {"name": name or "", "language": language, "time_zone": (time_zone or "").strip(), "emails": rows,
             "phones": [p.strip() for p in (phones or "").split(",") if p.strip()],
             "tags": [t.strip() for t in (tags or "").split(",") if t.strip()],
-            "birthday": birthday or None, "memo": memo}
+            "birthday": birthday or None, "memo": memo, "addresses": addresses}
 
 
-@callback(Output("customer-toast", "children"), *ERROR_OUTPUTS, Input("customer-save", "n_clicks"),
+def _address_errors(items: dict[str, str], sent: list[int], outputs: list[dict]) -> list:
+    """Each address input's sentence (or None), in the order of the error outputs."""
+    by_input = {}
+    for key, text in items.items():
+        field_name, position, field = (key.split(".") + ["", ""])[:3]
+        if field_name == "addresses" and position.isdigit() and int(position) < len(sent):
+            by_input[(sent[int(position)], field)] = _(text)
+    return [by_input.get((out["id"]["index"], out["id"]["field"])) for out in outputs]
+
+
+@callback(Output("customer-toast", "children"), *ERROR_OUTPUTS, Output(ADDRESS_ERROR, "children"),
+          Input("customer-save", "n_clicks"),
           State("customer-id", "children"), State("customer-name", "value"), State("customer-language", "value"),
           State("customer-time-zone", "value"), State({"type": "customer-email", "index": ALL}, "value"),
           State({"type": "customer-newsletter", "index": ALL}, "value"), State("customer-primary-email", "value"),
           State("customer-phones", "value"), State("customer-tags", "value"), State("customer-birthday", "value"),
-          State("customer-memo", "value"), prevent_initial_call=True)
+          State("customer-memo", "value"), State(ADDRESS_FIELD, "value"), prevent_initial_call=True)
 def save_profile(n_clicks, customer_id, *form):
     """All fields at once through update_customer; errors go under their fields and nothing is saved."""
-    user = require(*EDITING_ROLES)
+    user = require("edit_customer")
+    address_outputs = ctx.outputs_list[-1]
     if not n_clicks:
-        return (no_update,) * (1 + len(PROFILE_FIELDS))
+        return (no_update,) * (1 + len(PROFILE_FIELDS)) + ([no_update] * len(address_outputs),)
+    in_form = _addresses_in_form(ctx.states_list[-1])
+    sent = [index for index, address in enumerate(in_form) if _filled(address)]
+    changes = profile_changes(*form[:-1], [in_form[index] for index in sent])
     cleared = [None] * len(PROFILE_FIELDS)
+    no_address_errors = [None] * len(address_outputs)
     try:
         with transaction() as s:
-            update_customer(s, int(customer_id), actor=s.get(User, user.id), **profile_changes(*form))
+            update_customer(s, customer_key(customer_id), actor=s.get(User, user.id), **changes)
     except ProfileError as error:
         messages = [_(error.errors[field]) if field in error.errors else None for field in PROFILE_FIELDS]
-        return make_toast(_("Nothing was saved: check the fields marked in red."), kind="danger",
-                          id="customer-toast-message"), *messages
+        per_input = _address_errors(error.items, sent, address_outputs)
+        if any(per_input):  # the sentences stand under the inputs; the block says where to look
+            messages[PROFILE_FIELDS.index("addresses")] = _("Check the address fields marked in red.")
+        return (make_toast(_("Nothing was saved: check the fields marked in red."), kind="danger",
+                           id="customer-toast-message"), *messages, per_input)
     except ActionError as error:
-        return make_toast(_(str(error)), kind="danger", id="customer-toast-message"), *cleared
-    return make_toast(_("Profile saved."), id="customer-toast-message"), *cleared
+        return make_toast(_(str(error)), kind="danger", id="customer-toast-message"), *cleared, no_address_errors
+    return make_toast(_("Profile saved."), id="customer-toast-message"), *cleared, no_address_errors

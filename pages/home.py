@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from components.feedback import make_empty_state, make_toast
-from components.i18n import N_, _
+from components.i18n import N_, _, page_title
 from components.queue import grid_row, make_queue_grid
 from components.queue_filters import FILTER_FIELDS, filter_values, make_filter_bar, make_views_menu, view_options
 from components.queue_panels import make_new_case_modal, make_toolbar
@@ -23,7 +23,7 @@ from model.queries.queue import QueueFilter, QueueQueryError, queue_page
 from pages._db import read_session, transaction
 from pages._guard import current_user_record, has_role, require
 
-dash.register_page(__name__, path="/", name=N_("Queue"), title="Queue · Service Desk Ops", order=0, nav=True)
+dash.register_page(__name__, path="/", name=N_("Queue"), title=page_title(N_("Queue")), order=0, nav=True)
 
 LEAD_ROLES = ("lead", "manager", "admin")
 KPI_REFRESH_MS = 30_000
@@ -68,7 +68,7 @@ def layout(**query):
 @callback(Output("home-filter", "data"), Output("home-filter-error", "children"),
           *FILTER_INPUTS, State("home-filter", "data"), prevent_initial_call=True)
 def apply_filter_bar(statuses, types, priorities, channels, assignee, tags, sla, start, end, search, current):
-    require()
+    require("view_queue")
     try:
         flt = QueueFilter.build(statuses=statuses or [], types=types, priorities=priorities, channels=channels,
                                 assignee=assignee, tags=(tags or "").split(","), sla=sla,
@@ -98,7 +98,7 @@ clientside_callback(
 @callback(Output("home-grid", "getRowsResponse"), Output("home-empty-slot", "children"),
           Input("home-grid", "getRowsRequest"), State("home-filter", "data"), prevent_initial_call=True)
 def serve_rows(request, query):
-    user = require()
+    user = require("view_queue")
     if not request:
         return no_update, no_update
     try:
@@ -113,12 +113,15 @@ def serve_rows(request, query):
     if page.total == 0:
         empty = make_empty_state(_("No open cases") if query == "" else _("No cases match these filters"),
                                  id="home-empty", hint=_("New cases show up here as soon as they arrive."))
-    return {"rowData": [grid_row(r) for r in page.rows], "rowCount": page.total}, empty
+    response = {"rowData": [grid_row(r) for r in page.rows]}
+    if page.total is not None:  # else more than the count cap: the grid scrolls on until a short page
+        response["rowCount"] = page.total
+    return response, empty
 
 
 @callback(*FILTER_OUTPUTS, Input("home-view", "value"), prevent_initial_call=True)
 def open_view(key):
-    user = require()
+    user = require("view_queue")
     if not key:
         return [no_update] * len(FILTER_FIELDS)
     with read_session() as s:
@@ -134,7 +137,7 @@ def open_view(key):
           State("home-view-name", "value"), State("home-view", "value"), State("home-filter", "data"),
           prevent_initial_call=True)
 def save_or_delete_view(_save, _delete, name, key, query):
-    user = require()
+    user = require("view_queue")
     try:
         with transaction() as s:
             if ctx.triggered_id == "home-view-save":

@@ -14,8 +14,7 @@ from dash import Input, Output, State, callback, ctx, no_update
 from components.feedback import make_toast
 from components.i18n import _
 from components.queue_panels import make_kpi_header
-from model.actions import ActionError, create_case, take_case
-from model.case_edits import bulk_apply
+from model.actions import ActionError, bulk_apply, create_case, take_case
 from model.entities import User, utcnow
 from model.queries import cases as case_queries
 from model.queries.queue import OPEN_STATUSES, forget_counts
@@ -24,6 +23,7 @@ from pages._db import read_session, transaction
 from pages._guard import require
 
 LEAD_ROLES = ("lead", "manager", "admin")
+PAGES_LOCATION = "_pages_location"  # dash.page_container's dcc.Location (refresh="callback-nav")
 NEW_CASE_FIELDS = ("customer", "channel", "type", "priority", "subject", "order", "body")
 SUBJECT_LENGTH = 300
 BODY_LENGTH = 20_000
@@ -48,7 +48,7 @@ def selection_changed(rows):
           Input("home-take", "n_clicks"), State("home-selected", "data"), State("home-refresh", "data"),
           prevent_initial_call=True)
 def take_selected(_clicks, rows, refresh):
-    user = require()
+    user = require("take")
     if not rows or len(rows) != 1 or not isinstance(rows[0].get("id"), int):
         return make_toast(_("Select one case to take."), kind="warning"), no_update
     try:
@@ -67,7 +67,7 @@ def take_selected(_clicks, rows, refresh):
           State("home-bulk-priority", "value"), State("home-bulk-tag", "value"), State("home-refresh", "data"),
           prevent_initial_call=True)
 def apply_bulk(_clicks, rows, action, assignee, priority, tag, refresh):
-    user = require(*LEAD_ROLES)
+    user = require("bulk")
     ids = [row.get("id") for row in rows or []]
     if action == "assign":
         value = int(assignee) if assignee and str(assignee).isdigit() else None
@@ -86,7 +86,7 @@ def apply_bulk(_clicks, rows, action, assignee, priority, tag, refresh):
 @callback(Output("home-new-customer", "options"), Input("home-new-customer", "search_value"),
           State("home-new-customer", "value"), prevent_initial_call=True)
 def find_customers(text, chosen):
-    require()
+    require("view_queue")
     with read_session() as s:
         found = case_queries.search_customers(s, text or "")
         if chosen and all(i != chosen for i, _n, _e in found):
@@ -98,7 +98,7 @@ def find_customers(text, chosen):
 @callback(Output("home-new-order", "options"), Output("home-new-order", "value"),
           Input("home-new-customer", "value"), prevent_initial_call=True)
 def customer_orders(customer_id):
-    require()
+    require("view_queue")
     with read_session() as s:
         orders = case_queries.customer_orders(s, customer_id)
     return [{"label": number, "value": i} for i, number, _placed in orders], None
@@ -135,15 +135,18 @@ def _field_for(message: str) -> str:
           Output("home-new-error", "children"),
           Output("home-toast", "children", allow_duplicate=True),
           Output("home-refresh", "data", allow_duplicate=True),
+          Output(PAGES_LOCATION, "pathname", allow_duplicate=True),
           Input("home-new-case", "n_clicks"), Input("home-new-cancel", "n_clicks"),
           Input("home-new-submit", "n_clicks"),
           *[State(f"home-new-{field}", "value") for field in NEW_CASE_FIELDS], State("home-refresh", "data"),
           prevent_initial_call=True)
 def new_case(_open, _cancel, _submit, *values_and_refresh):
-    user = require()
+    user = require("take")
     blank = [""] * len(NEW_CASE_FIELDS)
+    if not any(trigger["value"] for trigger in ctx.triggered or ()):
+        return [no_update] * (len(NEW_CASE_FIELDS) + 5)  # the buttons were (re)rendered, not clicked
     if ctx.triggered_id != "home-new-submit":
-        return ctx.triggered_id == "home-new-case", *blank, "", no_update, no_update
+        return ctx.triggered_id == "home-new-case", *blank, "", no_update, no_update, no_update
     values, refresh = dict(zip(NEW_CASE_FIELDS, values_and_refresh[:-1])), values_and_refresh[-1]
     errors = validate_new_case(values)
     if not errors:
@@ -158,14 +161,15 @@ def new_case(_open, _cancel, _submit, *values_and_refresh):
             errors = {_field_for(str(refused)) or "form": _(str(refused))}
     if errors:
         return True, *[errors.get(field, "") for field in NEW_CASE_FIELDS], errors.get("form", ""), \
-            no_update, no_update
+            no_update, no_update, no_update
+    # Open the new case: Dash pages' own location, which navigates without reloading the app.
     toast = make_toast(_("Case {number} created.").format(number=number))
-    return False, *blank, "", toast, _refresh(refresh)
+    return False, *blank, "", toast, _refresh(refresh), f"/cases/{number}"
 
 
 @callback(Output("home-kpis", "children"), Input("home-kpi-interval", "n_intervals"))
 def refresh_kpis(_n):
-    user = require(*LEAD_ROLES)
+    user = require("analytics")
     try:
         zone = ZoneInfo(user.time_zone)
     except Exception:  # noqa: BLE001 - an unknown zone counts the day in UTC

@@ -7,29 +7,33 @@ import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components.feedback import make_not_found
-from components.i18n import _
-from components.order import make_order_sections
+from components.i18n import N_, _, page_title
+from components.order import make_case_banner, make_order_sections
+from components.order_compare import make_compare_table
 from components.order_actions import (
     REASON_LISTS, action_label, make_action_form, make_action_modal, make_note, make_preview, make_toast,
 )
 from model.actions import ActionError
 from model.entities import OrderSummary, User
 from model.policy import CONDITIONS, current_policy
+from model.queries.cases import case_view
 from model.queries.orders import action_states, load_order, pending_approvals, timeline
 
 from pages import _order_actions as order_actions
+from pages import _order_compare as order_compare
 from pages._db import read_session, transaction
-from pages._guard import current_user_record, require
+from pages._guard import can, current_user_record, require_order_action
 
-dash.register_page(__name__, path_template="/orders/<number>", title="Order · Service Desk Ops")
+dash.register_page(__name__, path_template="/orders/<number>", title=page_title(N_("Order")))
 
-ACTING_ROLES = ("agent", "lead", "manager")
 QTY = {"type": "order-qty", "line": ALL}
 AMOUNT = {"type": "order-amount", "line": ALL}
 FIELD = {"type": "order-field", "name": ALL}
+COMPARE_QTY = {"type": "order-compare-qty", "line": ALL}
 
 
-def layout(number=None, **_query):
+def layout(number=None, case=None, **_query):
+    """`?case=CS-…` (from the case workspace) names the case this order is worked on for."""
     user = current_user_record()
     if user is None:
         return html.Div()
@@ -38,16 +42,23 @@ def layout(number=None, **_query):
         if order is None:
             return make_not_found(id="order-not-found")
         sections = render_sections(s, order, user)
+        linked = case_view(s, case) if case else None
         view = {"order_id": order.id, "number": order.number}
+        if linked is not None and linked.order is not None and linked.order.id == order.id:
+            view.update(case_id=linked.id, case_number=linked.number)
+            banner = make_case_banner(linked.number, linked.subject)
+        else:
+            banner = make_case_banner(str(case)[:40], None) if case else None
     return html.Div([
-        dcc.Store(id="order-view", data=view), dcc.Store(id="order-action-request"),
+        dcc.Store(id="order-view", data=view), dcc.Store(id="order-action-request"), banner,
         html.Div(id="order-toast"), html.Div(sections, id="order-sections"), make_action_modal(),
     ], id="order-page")
 
 
 def render_sections(s, order, user):
     return make_order_sections(order, states=action_states(s, order), entries=timeline(s, order),
-                               pending=pending_approvals(s, order.id), time_zone=user.time_zone)
+                               pending=pending_approvals(s, order.id), time_zone=user.time_zone,
+                               can_approve=can(user, "approve"))
 
 
 def _return_order(order, target):
@@ -62,7 +73,7 @@ def _return_order(order, target):
           Input("order-action-dismiss", "n_clicks"), State("order-view", "data"), prevent_initial_call=True)
 def open_action(_clicks, _dismiss, view):
     """Build the form from the order as it is now, with a fresh idempotency key."""
-    require(*ACTING_ROLES)
+    require_order_action()
     trigger = ctx.triggered_id
     if trigger == "order-action-dismiss":
         return False, no_update, no_update, None, None, True
@@ -81,9 +92,10 @@ def open_action(_clicks, _dismiss, view):
                                 return_order=return_order)
         request = {"action": action, "target": target, "key": f"ui-{uuid.uuid4().hex}",
                    "received": {str(rl.line_id): rl.received for rl in return_order.lines} if return_order else None}
+        # Read while the session is open: its end expires what it loaded.
+        title = action_label(action) + f" · {return_order.number if return_order else view['number']}"
     # Closing has no inputs to change, so its preview is shown right away.
     initial = dry_run_shown(request, view, {}, {}, {}) if action == "close_return" else None
-    title = action_label(action) + (f" · {return_order.number}" if return_order else f" · {view['number']}")
     return True, title, body, request, initial, action != "close_return" or _blocked(initial)
 
 
@@ -123,7 +135,7 @@ def _preview_for(s, request, view, quantities, amounts, fields):
           State("order-action-request", "data"), State("order-view", "data"), prevent_initial_call=True)
 def show_preview(_quantities, _amounts, _fields, request, view):
     """The dry run through the same code as the action, on every change of the form."""
-    require(*ACTING_ROLES)
+    require_order_action()
     if not request or not view:
         return no_update, True
     shown = dry_run_shown(request, view, _collect(ctx.inputs_list[0]), _collect(ctx.inputs_list[1]),
@@ -133,9 +145,14 @@ def show_preview(_quantities, _amounts, _fields, request, view):
 
 def dry_run_shown(request, view, quantities, amounts, fields):
     """The preview component, from a writing transaction that is always rolled back."""
+    return rolled_back(lambda s: _preview_for(s, request, view, quantities, amounts, fields))
+
+
+def rolled_back(build):
+    """`build(session)` in a writing transaction that is always rolled back, whatever it touched."""
     try:
         with transaction() as s:
-            raise _DryRunDone(_preview_for(s, request, view, quantities, amounts, fields))
+            raise _DryRunDone(build(s))
     except _DryRunDone as done:
         return done.shown
 
@@ -160,7 +177,7 @@ class _DryRunDone(Exception):
           State("order-action-request", "data"), State("order-view", "data"), prevent_initial_call=True)
 def confirm_action(n_clicks, _quantities, _amounts, _fields, request, view):
     """Run the action once (the key makes a double click a replay), then show the new state."""
-    user = require(*ACTING_ROLES)
+    user = require_order_action(request.get("action") if isinstance(request, dict) else None)
     if not n_clicks or not request or not view:
         return (no_update,) * 4
     submission = _request(request, view, _collect(ctx.states_list[0]), _collect(ctx.states_list[1]),
@@ -169,7 +186,7 @@ def confirm_action(n_clicks, _quantities, _amounts, _fields, request, view):
         with transaction() as s:
             actor = s.get(User, user.id)
             result = order_actions.run(s, submission, actor, key=request["key"],
-                                       expected_received=request.get("received"))
+                                       expected_received=request.get("received"), case_id=view.get("case_id"))
             currency = s.get(OrderSummary, view["order_id"]).currency
             message, kind = order_actions.outcome_message(result, submission, currency)
     except ActionError as error:
@@ -178,3 +195,23 @@ def confirm_action(n_clicks, _quantities, _amounts, _fields, request, view):
         order = load_order(s, view["order_id"])
         sections = render_sections(s, order, user)
     return make_toast(message, kind=kind), sections, False, None
+
+
+@callback(Output("order-compare-result", "children"), Input("order-compare-run", "n_clicks"),
+          State(COMPARE_QTY, "value"), State("order-compare-percent", "value"), State("order-view", "data"),
+          prevent_initial_call=True)
+def compare_resolutions(n_clicks, _quantities, percent, view):
+    """Each action's dry run for the units the customer complains about, side by side."""
+    user = require_order_action()
+    if not n_clicks or not view:
+        return no_update
+
+    def build(s):
+        actor = s.get(User, user.id)
+        try:
+            outcomes = order_compare.compare(s, view["order_id"], _collect(ctx.states_list[0]), percent, actor)
+        except order_compare.CompareInputError as error:
+            return make_note(_(str(error)), color="warning", id="order-compare-error")
+        currency = s.get(OrderSummary, view["order_id"]).currency
+        return make_compare_table(outcomes, currency=currency)
+    return rolled_back(build)

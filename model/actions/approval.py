@@ -43,18 +43,28 @@ def _lock_pending(s: Session, pending_approval_id, actor: User) -> PendingApprov
     return pending
 
 
-def approve_action(s: Session, pending_approval_id: int, *, actor: User):
-    """Run the waiting action now, re-validated against the order as it is; managers only."""
+def approve_action(s: Session, pending_approval_id: int, *, actor: User, note: str | None = None):
+    """Run the waiting action now, re-validated against the order as it is; managers only.
+
+    `note`: the manager's remark, kept with the decision.
+    """
+    if note is not None and (not isinstance(note, str) or len(note) > 2000):
+        raise ActionError("A note is text of at most 2,000 characters.")
     pending = _lock_pending(s, pending_approval_id, actor)
     arguments = json.loads(pending.arguments)
     extra = {k: arguments[k] for k in ("reason", "note") if pending.action != "close_return_order"}
+    if arguments.get("case_id") is not None:  # the case the agent asked for it from
+        extra["case_id"] = arguments["case_id"]
     result = _money_actions()[pending.action](s, arguments, actor=actor, _approval=pending, **extra)
     pending.status = ApprovalStatus.APPROVED
     pending.decided_by_id, pending.decided_at = actor.id, utcnow()
+    if note and note.strip():
+        pending.decision_reason = note.strip()
     if result is not None:
         pending.result_type, pending.result_id = type(result).__name__, result.id
-    record(s, actor, "approval.approve", order=pending.order, approval_id=pending.id, requested_action=pending.action,
-           refund=pending.amount)
+    record(s, actor, "approval.approve", order=pending.order, case_id=arguments.get("case_id"),
+           approval_id=pending.id, requested_action=pending.action, refund=pending.amount,
+           note=pending.decision_reason)
     return result
 
 

@@ -16,7 +16,8 @@ def explain_cancel(line, qty: int) -> str:
 
 
 def cancel_items(s: Session, order_id: int, lines, *, actor: User, reason: str, note: str | None = None,
-                 idempotency_key: str | None = None, _dry_run: bool = False, _approval=None):
+                 idempotency_key: str | None = None, case_id: int | None = None,
+                 _dry_run: bool = False, _approval=None):
     """Change order for the canceled units; the authorization for them is released."""
 
     def prepare(flow):
@@ -38,7 +39,7 @@ def cancel_items(s: Session, order_id: int, lines, *, actor: User, reason: str, 
     return run_money_action(
         s, action="cancel_items", kind=ChangeKind.CANCEL, order_id=order_id, actor=actor, reason=reason,
         note=note, arguments={"lines": _lines_argument(lines)}, idempotency_key=idempotency_key,
-        prepare=prepare, dry_run=_dry_run, approval=_approval,
+        prepare=prepare, dry_run=_dry_run, approval=_approval, case_id=case_id,
         after=lambda flow: flow.change_order)
 
 

@@ -1,7 +1,9 @@
-"""Case services: create, take, assign, add a message, set the status (DESIGN: Decisions → Cases)."""
+"""Case services: create, take, assign, add a message, set the status, edit the fields, link the
+order, and apply one of them to many cases (DESIGN: Decisions → Cases)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -12,6 +14,7 @@ from ..entities import (
     CustomerEmail, MessageKind, OrderSummary, User, utcnow,
 )
 from ..policy import current_policy
+from ..permissions import can
 from ._common import NUMBER_PREFIX, ActionError, assign_number, lock_case, record, require_actor
 from .customers import validate_email
 
@@ -21,8 +24,9 @@ SUBJECT_LENGTH = 300
 BODY_LENGTH = 20_000
 TAG_LENGTH = 40
 PREVIEW_LENGTH = 200
-ASSIGNER_ROLES = ("lead", "manager", "admin")
 FINISHED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+BULK_LIMIT = 500
+BULK_ACTIONS = ("assign", "priority", "tag", "close")
 
 
 # --- validation -----------------------------------------------------------------
@@ -119,7 +123,7 @@ def create_case(s: Session, *, subject: str, actor: User, customer_id: int | Non
     order the case links the first of that customer's order numbers named in
     the subject or body (never another customer's order).
     """
-    require_actor(actor)
+    require_actor(actor, "take")
     if not isinstance(subject, str) or not subject.strip() or len(subject.strip()) > SUBJECT_LENGTH:
         raise ActionError(f"Enter a subject (1 to {SUBJECT_LENGTH} characters).")
     channel = _choice(channel, CaseChannel, "channel")
@@ -159,7 +163,7 @@ def take_case(s: Session, case_id: int, *, actor: User) -> Case:
     The row lock (FOR UPDATE / SQLite's write lock) serializes concurrent takers
     and the guarded UPDATE makes sure only one of them can ever win.
     """
-    require_actor(actor)
+    require_actor(actor, "take")
     case = lock_case(s, case_id)
     _refuse_taking(case, actor)
     status = CaseStatus.OPEN.value if case.status == CaseStatus.NEW else case.status
@@ -188,7 +192,7 @@ def _refuse_taking(case: Case, actor: User) -> None:
 def assign_case(s: Session, case_id: int, assignee_id: int | None, *, actor: User) -> Case:
     """Leads, managers and admins assign a case to an active user (None unassigns)."""
     require_actor(actor)
-    if actor.role not in ASSIGNER_ROLES:
+    if not can(actor.role, "assign"):
         raise ActionError("Only a lead, a manager or an admin can assign cases; use Take to work on one yourself.")
     assignee = None
     if assignee_id is not None:
@@ -216,7 +220,7 @@ def add_case_message(s: Session, case_id: int, *, body: str, kind: str, actor: U
     The first reply sets first_response_at (a note does not); a customer message
     reopens a resolved case; a closed case takes nothing more.
     """
-    require_actor(actor)
+    require_actor(actor, "take")
     kind = _choice(kind, MessageKind, "message kind")
     text = _body(body)
     case = lock_case(s, case_id)
@@ -240,7 +244,7 @@ def add_case_message(s: Session, case_id: int, *, body: str, kind: str, actor: U
 
 def set_case_status(s: Session, case_id: int, status: str, *, actor: User) -> Case:
     """Move a case between open, pending, resolved and closed; closed is final."""
-    require_actor(actor)
+    require_actor(actor, "take")
     status = _choice(status, CaseStatus, "status")
     case = lock_case(s, case_id)
     if case.status == status:
@@ -256,3 +260,116 @@ def set_case_status(s: Session, case_id: int, status: str, *, actor: User) -> Ca
     case.updated_at = now
     record(s, actor, "case.status", case=case, before_status=before, status=status)
     return case
+
+
+def set_case_fields(s: Session, case_id: int, *, actor: User, priority: str | None = None,
+                    type: str | None = None, tags=None, add_tags=(), cc=None,  # noqa: A002
+                    clear_cc: bool = False) -> Case:
+    """Change priority, type, the tag set (or add tags) and CCs; one audit event per change."""
+    require_actor(actor, "take")
+    priority = _choice(priority, CasePriority, "priority") if priority is not None else None
+    case_type = _choice(type, CaseType, "case type") if type is not None else None
+    new_tags = _tags(tags) if tags is not None else None
+    extra_tags = _tags(add_tags) if add_tags else []
+    cc_list = _cc(cc) if cc is not None else None
+    case = lock_case(s, case_id)
+    if case.status == CaseStatus.CLOSED:
+        raise _closed_error(case)
+    changed = False
+    if priority is not None and priority != case.priority:
+        record(s, actor, "case.priority", case=case, before_priority=case.priority, priority=priority)
+        case.priority, changed = priority, True
+    if case_type is not None and case_type != case.type:
+        record(s, actor, "case.type", case=case, before_type=case.type, type=case_type)
+        case.type, changed = case_type, True
+    current = set(s.scalars(select(CaseTag.tag).where(CaseTag.case_id == case.id)))
+    wanted = set(new_tags) if new_tags is not None else set(current)
+    wanted |= set(extra_tags)
+    if wanted != current:
+        for tag in sorted(current - wanted):
+            s.delete(s.get(CaseTag, (case.id, tag)))
+        for tag in sorted(wanted - current):
+            s.add(CaseTag(case_id=case.id, tag=tag))
+        record(s, actor, "case.tags", case=case, before_tags=sorted(current), tags=sorted(wanted))
+        changed = True
+    if (cc is not None or clear_cc) and (cc_list if not clear_cc else None) != case.cc:
+        after = None if clear_cc else cc_list
+        record(s, actor, "case.cc", case=case, before_cc=case.cc, cc=after)
+        case.cc, changed = after, True
+    if changed:
+        case.updated_at = utcnow()
+        s.flush()
+    return case
+
+
+def link_case_order(s: Session, case_id: int, order_id: int | None, *, actor: User) -> Case:
+    """Link one of the case's customer's orders to the case, change it, or unlink it (None).
+
+    For the cases where no order was associated from the customer's words, or the
+    wrong one: only that customer's own orders, never on a closed case; audited
+    with the order before and after.
+    """
+    require_actor(actor, "take")
+    case = lock_case(s, case_id)
+    if case.status == CaseStatus.CLOSED:
+        raise _closed_error(case)
+    order = None
+    if order_id is not None:
+        if case.customer_id is None:
+            raise ActionError(f"Case {case.number} has no customer; only a customer's own orders can be linked.")
+        order = _given_order(s, order_id, s.get(Customer, case.customer_id))
+    if (order.id if order else None) == case.order_id:
+        return case
+    before = case.order_id
+    case.order_id = order.id if order else None
+    case.updated_at = utcnow()
+    record(s, actor, "case.order", case=case, order=order, before_order_id=before, order_id=case.order_id)
+    s.flush()
+    return case
+
+
+@dataclass
+class BulkResult:
+    done: list[str] = field(default_factory=list)  # case numbers
+    refused: list[str] = field(default_factory=list)  # sentences
+
+
+def bulk_apply(transaction, *, actor_id: int, case_ids: list[int], action: str, value=None) -> BulkResult:
+    """Apply one action to each case in its own transaction, so one refusal stops nothing else.
+
+    `transaction` is a context manager factory yielding a session that commits
+    (pages._db.transaction, or a sessionmaker's begin). Leads, managers and
+    admins only; the acting user is loaded in each transaction.
+    """
+    if action not in BULK_ACTIONS:
+        raise ActionError(f"Choose a bulk action: {', '.join(BULK_ACTIONS)}.")
+    ids = sorted({i for i in case_ids or () if isinstance(i, int) and not isinstance(i, bool)})
+    if not ids:
+        raise ActionError("Select at least one case.")
+    if len(ids) > BULK_LIMIT:
+        raise ActionError(f"Select at most {BULK_LIMIT} cases at once.")
+    result = BulkResult()
+    for case_id in ids:
+        try:
+            with transaction() as s:
+                actor = s.get(User, actor_id)
+                if actor is None or not actor.active or not can(actor.role, "bulk"):
+                    raise ActionError("Only a lead, a manager or an admin can change cases in bulk.")
+                if action == "assign":
+                    case = assign_case(s, case_id, value, actor=actor)
+                elif action == "priority":
+                    case = set_case_fields(s, case_id, actor=actor, priority=value)
+                elif action == "tag":
+                    if not str(value or "").strip():
+                        raise ActionError("Type the tag to add.")
+                    case = set_case_fields(s, case_id, actor=actor, add_tags=[value])
+                else:
+                    case = set_case_status(s, case_id, CaseStatus.CLOSED.value, actor=actor)
+                number = case.number
+        except ActionError as error:
+            result.refused.append(str(error))
+            if "Only a lead" in str(error):
+                break
+            continue
+        result.done.append(number)
+    return result

@@ -16,7 +16,8 @@ def creditable_shipping(order) -> Decimal:
 
 
 def credit_shipping(s: Session, order_id: int, amount, *, actor: User, reason: str, note: str | None = None,
-                    idempotency_key: str | None = None, _dry_run: bool = False, _approval=None):
+                    idempotency_key: str | None = None, case_id: int | None = None,
+                    _dry_run: bool = False, _approval=None):
     """Refund up to the shipping charge that was charged and captured; returns the credit memo."""
     try:
         value = Decimal(str(amount))
@@ -49,4 +50,4 @@ def credit_shipping(s: Session, order_id: int, amount, *, actor: User, reason: s
     return run_money_action(
         s, action="credit_shipping", kind=ChangeKind.SHIPPING_CREDIT, order_id=order_id, actor=actor,
         reason=reason, note=note, arguments={"amount": str(value)}, idempotency_key=idempotency_key,
-        prepare=prepare, dry_run=_dry_run, approval=_approval)
+        prepare=prepare, dry_run=_dry_run, approval=_approval, case_id=case_id)

@@ -7,22 +7,38 @@ from sqlalchemy.orm import Session
 
 from ..entities import Customer, CustomerAddress, CustomerEmail, CustomerPhone, CustomerTag, User
 from ._common import ActionError, record, require_actor
-from .customers import known_time_zone, validate_email, validate_phone
+from .customers import known_time_zone, validate_email, validate_name, validate_phone
 from .users import LANGUAGES
 
 FIELDS = ("name", "emails", "phones", "addresses", "tags", "language", "time_zone", "birthday", "memo")
 ADDRESS_KINDS = ("billing", "shipping")
+PHONE_KINDS = ("mobile", "home", "work", "other")
+ADDRESS_KEYS = ("kind", "line1", "line2", "city", "region", "postal_code", "country", "is_default")
+# Longest text each address field holds (the columns' sizes).
+ADDRESS_LENGTHS = {"line1": 200, "line2": 200, "city": 100, "region": 100, "postal_code": 20}
 MAX_TAGS = 20
 MAX_MEMO = 5000
 
 
 class ProfileError(ActionError):
-    """Refused profile edit: `errors` maps each field to a sentence; the message names the first."""
+    """Refused profile edit: `errors` maps each field to a sentence; the message names the first.
 
-    def __init__(self, errors: dict[str, str]):
+    `items` goes one level down for list fields, one sentence per input: {"addresses.1.city": …}.
+    """
+
+    def __init__(self, errors: dict[str, str], items: dict[str, str] | None = None):
         self.errors = dict(errors)
+        self.items = dict(items or {})
         self.field = next(iter(self.errors))
         super().__init__(f"{self.field}: {self.errors[self.field]}")
+
+
+class ItemErrors(ActionError):
+    """A list field refused entry by entry: `items` maps "<index>.<key>" to a sentence."""
+
+    def __init__(self, items: dict[str, str]):
+        self.items = dict(items)
+        super().__init__(next(iter(self.items.values())))
 
 
 def update_customer(s: Session, customer_id: int, *, actor: User, **changes) -> Customer:
@@ -32,7 +48,7 @@ def update_customer(s: Session, customer_id: int, *, actor: User, **changes) -> 
     {"number", "kind"}]; addresses: [{"kind", "line1", "city", "country", …}]; tags: [str];
     birthday: a date, "YYYY-MM-DD" or None. Lists replace what the customer had.
     """
-    require_actor(actor)
+    require_actor(actor, "edit_customer")
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
         raise ProfileError({name: "is not a field of a customer profile." for name in unknown})
@@ -41,14 +57,15 @@ def update_customer(s: Session, customer_id: int, *, actor: User, **changes) -> 
     customer = s.get(Customer, customer_id)
     if customer is None:
         raise ActionError(f"Customer {customer_id} does not exist.")
-    clean, errors = {}, {}
+    clean, errors, items = {}, {}, {}
     for name, value in changes.items():
         try:
             clean[name] = VALIDATORS[name](value)
         except ActionError as error:
             errors[name] = str(error)
+            items.update({f"{name}.{key}": text for key, text in getattr(error, "items", {}).items()})
     if errors:
-        raise ProfileError(errors)
+        raise ProfileError(errors, items)
     before = snapshot(customer)
     _apply(customer, clean)
     s.flush()
@@ -80,9 +97,16 @@ def _apply(customer: Customer, clean: dict) -> None:
         customer.emails = [CustomerEmail(email=e["email"], is_primary=e["primary"], newsletter=e["newsletter"])
                            for e in clean["emails"]]
     if "phones" in clean:
-        customer.phones = [CustomerPhone(number=p["number"], kind=p["kind"]) for p in clean["phones"]]
+        kinds = {phone.number: phone.kind for phone in customer.phones}
+        customer.phones = [CustomerPhone(number=p["number"], kind=p["kind"] or kinds.get(p["number"], "mobile"))
+                           for p in clean["phones"]]
     if "addresses" in clean:
-        customer.addresses = [CustomerAddress(**a) for a in clean["addresses"]]
+        # Edit the rows in place, position by position, so an address keeps its id across saves.
+        rows, wanted = list(customer.addresses), clean["addresses"]
+        for row, values in zip(rows, wanted):
+            for key, value in values.items():
+                setattr(row, key, value)
+        customer.addresses = rows[:len(wanted)] + [CustomerAddress(**a) for a in wanted[len(rows):]]
     if "tags" in clean:
         # Keep the rows of tags that stay: a new row with the same key would be inserted before the
         # old one is deleted and collide on the primary key.
@@ -91,12 +115,6 @@ def _apply(customer: Customer, clean: dict) -> None:
 
 
 # --- validators: each returns the clean value or raises ActionError with a sentence -------------
-def _name(value) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 200:
-        raise ActionError("Enter the customer's name (up to 200 characters).")
-    return value.strip()
-
-
 def _emails(value) -> list[dict]:
     if not isinstance(value, (list, tuple)) or not value:
         raise ActionError("A customer needs at least one email address.")
@@ -127,36 +145,63 @@ def _phones(value) -> list[dict]:
         entry = {"number": entry} if isinstance(entry, str) else entry
         if not isinstance(entry, dict):
             raise ActionError("Each phone is a number with its kind.")
-        kind = entry.get("kind") or "mobile"
-        if kind not in ("mobile", "home", "work", "other"):
+        kind = entry.get("kind")  # None: keep the kind the number has (a form that only lists numbers)
+        if kind is not None and kind not in PHONE_KINDS:
             raise ActionError("A phone's kind is mobile, home, work or other.")
         phones.append({"number": validate_phone(entry.get("number")), "kind": kind})
     return phones
 
 
 def _addresses(value) -> list[dict]:
+    """Several addresses, each for billing or shipping, at most one default of each kind.
+
+    Every field of every address is checked; the refusal names each input at fault (ItemErrors).
+    """
     if value is None:
         return []
     if not isinstance(value, (list, tuple)):
         raise ActionError("Addresses are a list.")
-    keys = ("kind", "line1", "line2", "city", "region", "postal_code", "country", "is_default")
-    addresses = []
-    for entry in value:
-        if not isinstance(entry, dict) or set(entry) - set(keys):
-            raise ActionError(f"An address has the fields {', '.join(keys)}.")
-        if entry.get("kind") not in ADDRESS_KINDS:
-            raise ActionError("An address is for billing or shipping.")
-        for required in ("line1", "city"):
-            if not isinstance(entry.get(required), str) or not entry[required].strip():
-                raise ActionError(f"Enter the address's {required.replace('1', ' 1')}.")
-        country = entry.get("country")
-        if not isinstance(country, str) or len(country.strip()) != 2 or not country.strip().isalpha():
-            raise ActionError("The country is a two-letter code, like US, ES or JP.")
-        clean = {k: (entry.get(k).strip() if isinstance(entry.get(k), str) else entry.get(k)) for k in keys}
-        clean["country"] = clean["country"].upper()
-        clean["is_default"] = bool(clean["is_default"])
+    addresses, problems, defaults = [], {}, set()
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict) or set(entry) - set(ADDRESS_KEYS):
+            raise ActionError(f"An address has the fields {', '.join(ADDRESS_KEYS)}.")
+        clean, wrong = _address(entry)
+        problems.update({f"{index}.{key}": text for key, text in wrong.items()})
+        if clean["is_default"] and "kind" not in wrong:
+            if clean["kind"] in defaults:
+                problems[f"{index}.is_default"] = "Only one billing and one shipping address can be the default."
+            defaults.add(clean["kind"])
         addresses.append(clean)
+    if problems:
+        raise ItemErrors(problems)
     return addresses
+
+
+def _address(entry: dict) -> tuple[dict, dict[str, str]]:
+    """One address made clean, and a sentence per field at fault."""
+    clean = {key: entry.get(key).strip() if isinstance(entry.get(key), str) else entry.get(key)
+             for key in ADDRESS_KEYS}
+    wrong = {}
+    if clean["kind"] not in ADDRESS_KINDS:
+        wrong["kind"] = "An address is for billing or shipping."
+    for key, longest in ADDRESS_LENGTHS.items():
+        if clean[key] in (None, ""):
+            clean[key] = None
+        elif not isinstance(clean[key], str):
+            wrong[key] = "Enter text here."
+        elif len(clean[key]) > longest:
+            wrong[key] = f"Use at most {longest} characters."
+    if not clean["line1"] and "line1" not in wrong:
+        wrong["line1"] = "Enter the street address."
+    if not clean["city"] and "city" not in wrong:
+        wrong["city"] = "Enter the city."
+    country = clean["country"]
+    if not isinstance(country, str) or len(country) != 2 or not country.isascii() or not country.isalpha():
+        wrong["country"] = "The country is a two-letter code, like US, ES or JP."
+    else:
+        clean["country"] = country.upper()
+    clean["is_default"] = bool(clean["is_default"])
+    return clean, wrong
 
 
 def _tags(value) -> list[str]:
@@ -205,5 +250,5 @@ def _memo(value) -> str | None:
     return value
 
 
-VALIDATORS = {"name": _name, "emails": _emails, "phones": _phones, "addresses": _addresses, "tags": _tags,
+VALIDATORS = {"name": validate_name, "emails": _emails, "phones": _phones, "addresses": _addresses, "tags": _tags,
               "language": _language, "time_zone": _time_zone, "birthday": _birthday, "memo": _memo}

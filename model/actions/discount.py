@@ -35,7 +35,8 @@ def _amount(raw, line, currency: str) -> Decimal:
 
 
 def discount_items(s: Session, order_id: int, amounts, *, actor: User, reason: str, note: str | None = None,
-                   idempotency_key: str | None = None, _dry_run: bool = False, _approval=None):
+                   idempotency_key: str | None = None, case_id: int | None = None,
+                   _dry_run: bool = False, _approval=None):
     """{line_id: Decimal amount off the line}; refunds captured money through a credit memo."""
 
     def prepare(flow):
@@ -63,4 +64,4 @@ def discount_items(s: Session, order_id: int, amounts, *, actor: User, reason: s
     return run_money_action(
         s, action="discount_items", kind=ChangeKind.DISCOUNT, order_id=order_id, actor=actor, reason=reason,
         note=note, arguments={"amounts": _lines_argument(amounts)}, idempotency_key=idempotency_key,
-        prepare=prepare, dry_run=_dry_run, approval=_approval)
+        prepare=prepare, dry_run=_dry_run, approval=_approval, case_id=case_id)

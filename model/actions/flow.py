@@ -15,18 +15,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ..entities import (
     ApprovalStatus, ChangeOrder, ChangeOrderLine, CreditMemo, OrderItemSummary, OrderSummary,
     PendingApproval, User, utcnow,
 )
 from ..money import ZERO, round_money
+from ..permissions import refund_limit, service_capability
 from ..policy import Policy, current_policy
 from ._common import (
-    ActionError, NO_RESULT, add_rollup, assign_number, check_reason, claim_key, is_approver,
-    lock_order, record, remember_result, require_actor, today,
+    ActionError, NO_RESULT, add_product_rollup, check_case, add_refund_rollup, add_rollup, check_reason, claim_key,
+    format_number,
+    lock_order, record, record_now, remember_result, require_actor, temporary_number, today,
 )
 
 
@@ -67,6 +69,7 @@ class Flow:
     change_order: ChangeOrder | None = None
     credit_memo: CreditMemo | None = None
     condition: str | None = None
+    case_id: int | None = None        # the case this action is done for (audit)
 
     @property
     def currency(self) -> str:
@@ -124,7 +127,7 @@ def make_preview(flow: Flow, *, needs_approval: bool) -> Preview:
         shipping_refund=flow.shipping_refunded, needs_approval=needs_approval,
         totals={"subtotal": order.subtotal, "discounts": order.discounts, "tax": order.tax,
                 "shipping": order.shipping, "fees": order.fees, "grand_total": order.grand_total,
-                "refunded": order.payment.refunded + flow.refund})
+                "refunded": order.payment.refunded + flow.refund, "status": order.derive_status()})
 
 
 # --- steps ----------------------------------------------------------------------
@@ -180,12 +183,17 @@ def bound_fees(flow: Flow) -> None:
     flow.order.recompute_totals()
 
 
+_PENDING_SUM = (select(func.coalesce(func.sum(PendingApproval.amount), 0))
+                .where(PendingApproval.order_id == bindparam("order_id"),
+                       PendingApproval.status == ApprovalStatus.PENDING,
+                       PendingApproval.id != bindparam("excluding")))
+
+
 def pending_refunds(s: Session, order_id: int, *, excluding: int | None = None) -> Decimal:
-    stmt = select(func.coalesce(func.sum(PendingApproval.amount), 0)).where(
-        PendingApproval.order_id == order_id, PendingApproval.status == ApprovalStatus.PENDING)
-    if excluding is not None:
-        stmt = stmt.where(PendingApproval.id != excluding)
-    return Decimal(str(s.execute(stmt).scalar_one()))
+    """Refunds of this order waiting for a manager (but `excluding` that request)."""
+    # Straight on the connection: the flow's pending line changes don't touch approvals.
+    amount = s.connection().execute(_PENDING_SUM, {"order_id": order_id, "excluding": excluding or 0}).scalar_one()
+    return Decimal(str(amount))
 
 
 def refundable(s: Session, order: OrderSummary, *, excluding: int | None = None) -> Decimal:
@@ -209,9 +217,11 @@ def check_refundable(flow: Flow) -> None:
 
 
 def check_approval(flow: Flow) -> None:
-    if flow.approval is not None or is_approver(flow.actor):
+    if flow.approval is not None:
         return
-    if flow.refund > flow.policy.threshold(flow.currency):
+    # The permission table says how much this role may refund on its own (None: no limit).
+    limit = refund_limit(flow.actor.role, service_capability(flow.action), flow.policy.threshold(flow.currency))
+    if limit is not None and flow.refund > limit:
         raise _Stop(flow, "approval")
 
 
@@ -220,35 +230,58 @@ def stop_if_dry_run(flow: Flow) -> None:
         raise _Stop(flow, "dry_run")
 
 
+# The documents an action writes go in as plain INSERTs on the session's connection
+# (inside the flow's savepoint): the unit of work would spend more on ordering
+# six rows than the database spends writing them. The ORM objects handed back are
+# attached as already persistent, so callers use them as if the flush had made them.
+_CHANGE_ORDERS, _CHANGE_LINES, _CREDIT_MEMOS = (
+    ChangeOrder.__table__, ChangeOrderLine.__table__, CreditMemo.__table__)
+_INSERT_CHANGE_ORDER = insert(_CHANGE_ORDERS).returning(_CHANGE_ORDERS.c.id)
+_INSERT_CHANGE_LINES = insert(_CHANGE_LINES)
+_INSERT_CREDIT_MEMO = insert(_CREDIT_MEMOS).returning(_CREDIT_MEMOS.c.id)
+_NUMBER_CREDIT_MEMO = (update(_CREDIT_MEMOS).where(_CREDIT_MEMOS.c.id == bindparam("memo_id"))
+                       .values(number=bindparam("number"), refund_reference=bindparam("reference")))
+
+
+def _attach(s: Session, obj):
+    """`obj`, whose row was just inserted, as a persistent object of the session."""
+    make_transient_to_detached(obj)
+    s.add(obj)
+    return obj
+
+
 def write_change_order(flow: Flow) -> None:
-    change = ChangeOrder(kind=flow.kind, reason=flow.reason, note=flow.note,
-                         actor_id=(flow.approval.requested_by_id if flow.approval else flow.actor.id),
-                         amount=flow.amount, released=flow.released, refunded=flow.refund,
-                         created_at=utcnow())
-    for c in flow.changes:
-        change.lines.append(ChangeOrderLine(
-            line_id=c.line.id, quantity=c.quantity, subtotal_change=c.subtotal_change,
-            discount_change=c.discount_change, tax_change=c.tax_change, shipping_change=ZERO,
-            amount=c.amount))
+    values = dict(order_id=flow.order.id, kind=str(flow.kind), reason=flow.reason, note=flow.note,
+                  actor_id=(flow.approval.requested_by_id if flow.approval else flow.actor.id),
+                  amount=flow.amount, released=flow.released, refunded=flow.refund, created_at=utcnow())
+    lines = [dict(line_id=c.line.id, quantity=c.quantity, subtotal_change=c.subtotal_change,
+                  discount_change=c.discount_change, tax_change=c.tax_change, shipping_change=ZERO,
+                  amount=c.amount, refunded=c.refund) for c in flow.changes]
     shipping = flow.shipping_released + flow.shipping_refunded
     if shipping or flow.fees:
-        change.lines.append(ChangeOrderLine(line_id=None, quantity=0, subtotal_change=ZERO,
-                                            discount_change=ZERO, tax_change=ZERO,
-                                            shipping_change=shipping, amount=shipping - flow.fees))
-    flow.order.change_orders.append(change)
-    flow.s.flush()
-    flow.change_order = change
+        lines.append(dict(line_id=None, quantity=0, subtotal_change=ZERO, discount_change=ZERO, tax_change=ZERO,
+                          shipping_change=shipping, amount=shipping - flow.fees,
+                          refunded=flow.shipping_refunded - flow.fees))
+    connection = flow.s.connection()
+    change_id = connection.execute(_INSERT_CHANGE_ORDER, values).scalar_one()
+    connection.execute(_INSERT_CHANGE_LINES, [dict(line, change_order_id=change_id) for line in lines])
+    flow.change_order = _attach(flow.s, ChangeOrder(id=change_id, **values))
+    # The order's history, if this session read it, now lacks this change: read it again when asked.
+    flow.s.expire(flow.order, ["change_orders", "credit_memos"])
 
 
 def write_credit_memo(flow: Flow) -> None:
     if flow.refund <= 0:
         return
-    memo = CreditMemo(order_id=flow.order.id, change_order_id=flow.change_order.id, amount=flow.refund,
-                      fees=flow.fees, created_at=utcnow())
-    assign_number(flow.s, memo, "credit_memo")
-    memo.refund_reference = f"RF-{memo.id:08d}"
-    flow.order.credit_memos.append(memo)
-    flow.credit_memo = memo
+    values = dict(order_id=flow.order.id, change_order_id=flow.change_order.id, amount=flow.refund,
+                  fees=flow.fees, number=temporary_number(), created_at=utcnow())
+    connection = flow.s.connection()
+    memo_id = connection.execute(_INSERT_CREDIT_MEMO, values).scalar_one()
+    # The number is made from the id, so it is unique without a sequence table.
+    values.update(number=format_number("credit_memo", memo_id), refund_reference=f"RF-{memo_id:08d}")
+    connection.execute(_NUMBER_CREDIT_MEMO, {"memo_id": memo_id, "number": values["number"],
+                                             "reference": values["refund_reference"]})
+    flow.credit_memo = _attach(flow.s, CreditMemo(id=memo_id, **values))
 
 
 def refund_payment(flow: Flow) -> None:
@@ -267,16 +300,23 @@ def write_rollups(flow: Flow) -> None:
         add_rollup(flow.s, day=day, kind=flow.kind, reason=flow.reason, category=c.line.category,
                    channel=order.channel, currency=order.currency, events=int(first), units=c.quantity,
                    amount=c.amount, refunded=c.refund)
+        if flow.kind in ("return", "rma") and c.quantity:
+            add_product_rollup(flow.s, day=day, product_id=c.line.product_id, category=c.line.category,
+                               channel=order.channel, currency=order.currency, reason=flow.reason,
+                               returned_units=c.quantity)
         first = False
     shipping = flow.shipping_released + flow.shipping_refunded
     if shipping or flow.fees or first:
         add_rollup(flow.s, day=day, kind=flow.kind, reason=flow.reason, channel=order.channel,
                    currency=order.currency, events=int(first), amount=shipping - flow.fees,
                    refunded=flow.shipping_refunded - flow.fees)
+    add_refund_rollup(flow.s, day=day, actor_id=flow.change_order.actor_id, kind=flow.kind, reason=flow.reason,
+                      channel=order.channel, currency=order.currency, refunded=flow.refund)
 
 
 def write_audit(flow: Flow) -> None:
-    record(flow.s, flow.actor, f"order.{flow.kind}", order=flow.order, before=flow.before_total,
+    record_now(flow.s, flow.actor, f"order.{flow.kind}", order=flow.order, case_id=flow.case_id,
+               before=flow.before_total,
            after=flow.order.grand_total, change_order_id=flow.change_order.id,
            credit_memo_id=flow.credit_memo.id if flow.credit_memo else None,
            refund=flow.refund, released=flow.released, fees=flow.fees, reason=flow.reason,
@@ -293,25 +333,32 @@ STEPS: list[Callable[[Flow], None]] = [
 def run_money_action(s: Session, *, action: str, kind: str, order_id, actor: User, reason, note,
                      arguments: dict, idempotency_key: str | None, prepare: Callable,
                      reason_list: str | None = None, dry_run: bool = False,
-                     approval: PendingApproval | None = None, after: Callable | None = None):
+                     approval: PendingApproval | None = None, after: Callable | None = None,
+                     fulfillment: bool = False, case_id: int | None = None):
     """Run one money action. `prepare(flow)` validates and fills flow.changes and flow.mutate.
 
     Returns the action's result (what `after(flow)` returns, else the credit memo or
     change order), a PendingApproval when a manager must approve, or a Preview on dry run.
+    `fulfillment`: the action reads the order's fulfillment orders (loaded with the lock).
+    `case_id`: the case the agent works on; it must be about this order or its customer, and
+    the audit event names it.
     """
-    require_actor(actor)
+    require_actor(actor, service_capability(action))
     check_reason(reason_list or kind, reason)
     if note is not None and (not isinstance(note, str) or len(note) > 2000):
         raise ActionError("A note is text of at most 2,000 characters.")
     arguments = {"order_id": order_id, "reason": reason, "note": note, **arguments}
+    if case_id is not None:  # kept with a request for approval, so the approved action names it too
+        arguments["case_id"] = case_id
     if not dry_run and approval is None:
         done = claim_key(s, idempotency_key, action, arguments)
         if done is not None:
             return None if done is NO_RESULT else done
-    order = lock_order(s, order_id)
+    order = lock_order(s, order_id, fulfillment=fulfillment)
     flow = Flow(s=s, order=order, actor=actor, action=action, kind=kind, reason=reason, note=note,
                 arguments=arguments, policy=current_policy(), mutate=lambda f: None,
-                approval=approval, dry_run=dry_run, before_total=order.grand_total)
+                approval=approval, dry_run=dry_run, before_total=order.grand_total,
+                case_id=check_case(s, order, case_id))
     savepoint = s.begin_nested()
     try:
         prepare(flow)
@@ -343,7 +390,7 @@ def _request_approval(s: Session, flow: Flow, preview: Preview) -> PendingApprov
                               created_at=utcnow())
     s.add(pending)
     s.flush()
-    record(s, flow.actor, "approval.request", order=order, before=order.grand_total,
+    record(s, flow.actor, "approval.request", order=order, case_id=flow.case_id, before=order.grand_total,
            after=preview.totals.get("grand_total"), approval_id=pending.id, requested_action=flow.action,
            refund=preview.refund, reason=flow.reason)
     return pending

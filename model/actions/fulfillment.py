@@ -10,7 +10,8 @@ from ..entities import (
     FulfillmentOrder, FulfillmentOrderLine, FulfillmentStatus, User, utcnow,
 )
 from ._common import (
-    ActionError, add_rollup, check_reason, lock_order, normalize_lines, record, require_actor, today,
+    ActionError, add_product_rollup, add_rollup, check_reason, lock_order, normalize_lines, record,
+    require_actor,
 )
 
 DEFAULT_WAREHOUSE = "Main warehouse"
@@ -113,7 +114,7 @@ def fulfill(s: Session, order_id: int, lines=None, *, actor: User, carrier: str 
         tracking = tracking_number or f"T{order.id:08d}{len(order.fulfillment_orders):03d}"
         wanted = dict(chosen)
         shipped += _take_from_allocated(s, order, wanted, carrier=carrier, tracking=tracking, now=now)
-        capture = _capture(s, order, chosen)
+        capture = _capture(s, order, chosen, now.date())
     elif not shipped:
         raise ActionError(f"Fulfillment order {fulfillment_order_id} is not a reship waiting to go out.")
     else:
@@ -125,11 +126,10 @@ def fulfill(s: Session, order_id: int, lines=None, *, actor: User, carrier: str 
     return shipped
 
 
-def _capture(s, order, chosen: dict[int, int]) -> Decimal:
+def _capture(s, order, chosen: dict[int, int], day) -> Decimal:
     """Move units from allocated to fulfilled and capture the difference to each line's target."""
     first_shipment = not any(ln.fulfilled for ln in order.lines)
     total = Decimal(0)
-    day = today()
     for line_id, qty in chosen.items():
         line = order.line(line_id)
         line.allocated -= qty
@@ -140,6 +140,8 @@ def _capture(s, order, chosen: dict[int, int]) -> Decimal:
         add_rollup(s, day=day, kind="fulfilled", channel=order.channel, currency=order.currency,
                    category=line.category, units=qty, amount=amount,
                    events=1 if line_id == next(iter(chosen)) else 0)
+        add_product_rollup(s, day=day, product_id=line.product_id, category=line.category, channel=order.channel,
+                           currency=order.currency, fulfilled_units=qty)
     if first_shipment and order.shipping_outstanding > 0:
         shipping = order.shipping_outstanding
         order.shipping_captured += shipping

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from ..entities import FulfillmentOrder, FulfillmentOrderLine, FulfillmentStatus, User, utcnow
 from ._common import (
-    ActionError, check_reason, claim_key, quantity_refusal, lock_order, normalize_lines, record, remember_result, require_actor,
+    ActionError, normalize_lines, quantity_refusal, record, remember_result, start_order_action,
 )
 from .cancel import _lines_argument
 
@@ -18,14 +18,14 @@ def lost_units(order, line) -> int:
 
 
 def reship_items(s: Session, order_id: int, lines, *, actor: User, reason: str, note: str | None = None,
-                 idempotency_key: str | None = None) -> FulfillmentOrder:
+                 idempotency_key: str | None = None, case_id: int | None = None) -> FulfillmentOrder:
     """A new fulfillment order at no cost; totals and payments stay as they are."""
-    require_actor(actor)
-    check_reason("reship", reason)
-    arguments = {"order_id": order_id, "lines": _lines_argument(lines), "reason": reason, "note": note}
-    if (done := claim_key(s, idempotency_key, "reship_items", arguments)) is not None:
+    order, done = start_order_action(
+        s, action="reship_items", order_id=order_id, actor=actor, reason=reason, reason_list="reship",
+        arguments={"lines": _lines_argument(lines), "note": note}, idempotency_key=idempotency_key,
+        fulfillment=True, case_id=case_id)
+    if done is not None:
         return done
-    order = lock_order(s, order_id)
     if not any(fo.status == FulfillmentStatus.LOST for fo in order.fulfillment_orders):
         raise ActionError(f"No shipment of order {order.number} was reported lost; report it lost first.")
     chosen = normalize_lines(order, lines, available=lambda ln: lost_units(order, ln), what="reshipped")
@@ -46,9 +46,9 @@ def reship_items(s: Session, order_id: int, lines, *, actor: User, reason: str, 
                     fl.reshipped += take
                     remaining -= take
         reship.lines.append(FulfillmentOrderLine(line_id=line_id, quantity=qty, reshipped=0))
-    order.fulfillment_orders.append(reship)
+    order.fulfillment_orders.append(reship)  # loaded with the lock: no extra read
     s.flush()
-    record(s, actor, "order.reship", order=order, fulfillment_order_id=reship.id, reason=reason, note=note,
+    record(s, actor, "order.reship", order=order, case_id=case_id, fulfillment_order_id=reship.id, reason=reason, note=note,
            lines={str(k): v for k, v in chosen.items()})
     remember_result(s, idempotency_key, reship)
     return reship

@@ -64,7 +64,8 @@ def remove_returned(flow) -> None:
 
 
 def return_items(s: Session, order_id: int, lines, *, actor: User, reason: str, note: str | None = None,
-                 idempotency_key: str | None = None, _dry_run: bool = False, _approval=None):
+                 idempotency_key: str | None = None, case_id: int | None = None,
+                 _dry_run: bool = False, _approval=None):
     """Change order, credit memo and refund for returned units (never more than refundable)."""
 
     def prepare(flow):
@@ -75,4 +76,4 @@ def return_items(s: Session, order_id: int, lines, *, actor: User, reason: str, 
     return run_money_action(
         s, action="return_items", kind=ChangeKind.RETURN, order_id=order_id, actor=actor, reason=reason,
         note=note, arguments={"lines": _lines_argument(lines)}, idempotency_key=idempotency_key,
-        prepare=prepare, dry_run=_dry_run, approval=_approval)
+        prepare=prepare, dry_run=_dry_run, approval=_approval, case_id=case_id, fulfillment=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..entities import ChangeKind, ReturnOrder, ReturnOrderLine, ReturnOrderStatus, User, utcnow
 from ..money import ZERO, round_money
 from ..policy import CONDITIONS
 from ._common import (
-    ActionError, assign_number, check_reason, claim_key, lock_order, record, remember_result, require_actor,
+    ActionError, assign_number, check_case, claim_key, lock_order, record, remember_result, require_actor, start_order_action,
 )
 from .cancel import _lines_argument
 from .flow import ACTION_STEPS, LineChange, run_money_action
@@ -18,23 +18,23 @@ from .returns import choose_returnable, remove_returned
 
 
 def create_return_order(s: Session, order_id: int, lines, *, actor: User, reason: str, note: str | None = None,
-                        idempotency_key: str | None = None) -> ReturnOrder:
+                        idempotency_key: str | None = None, case_id: int | None = None) -> ReturnOrder:
     """A return order expecting these units; they count as return-initiated until it closes."""
-    require_actor(actor)
-    check_reason("rma", reason)
-    arguments = {"order_id": order_id, "lines": _lines_argument(lines), "reason": reason, "note": note}
-    if (done := claim_key(s, idempotency_key, "create_return_order", arguments)) is not None:
+    order, done = start_order_action(
+        s, action="create_return_order", order_id=order_id, actor=actor, reason=reason, reason_list="rma",
+        arguments={"lines": _lines_argument(lines), "note": note}, idempotency_key=idempotency_key,
+        fulfillment=True, case_id=case_id)
+    if done is not None:
         return done
-    order = lock_order(s, order_id)
     chosen = choose_returnable(order, lines)
-    return_order = ReturnOrder(order_id=order.id, status=ReturnOrderStatus.SUBMITTED, reason=reason, note=note,
+    # order=… rather than order.return_orders.append: the order's other returns stay unread.
+    return_order = ReturnOrder(order=order, status=ReturnOrderStatus.SUBMITTED, reason=reason, note=note,
                                actor_id=actor.id, created_at=utcnow())
     for line_id, qty in chosen.items():
         order.line(line_id).return_initiated += qty
         return_order.lines.append(ReturnOrderLine(line_id=line_id, expected=qty, received=0))
     assign_number(s, return_order, "return_order")
-    order.return_orders.append(return_order)
-    record(s, actor, "order.rma_create", order=order, return_order_id=return_order.id,
+    record(s, actor, "order.rma_create", order=order, case_id=case_id, return_order_id=return_order.id,
            lines={str(k): v for k, v in chosen.items()}, reason=reason)
     remember_result(s, idempotency_key, return_order)
     return return_order
@@ -47,18 +47,27 @@ def _lock_return_order(s: Session, return_order_id) -> tuple[ReturnOrder, object
     if order_id is None:
         raise ActionError(f"Return order {return_order_id} does not exist.")
     order = lock_order(s, order_id)
-    return_order = next(r for r in order.return_orders if r.id == return_order_id)
-    s.refresh(return_order)
+    return_order = s.execute(
+        select(ReturnOrder).where(ReturnOrder.id == return_order_id).options(selectinload(ReturnOrder.lines))
+        .execution_options(populate_existing=True)).scalar_one()
     return return_order, order
 
 
 def receive_return_order(s: Session, return_order_id: int, lines=None, *, actor: User,
-                         condition: str = "resellable") -> ReturnOrder:
-    """Record the units that arrived (fewer than expected is allowed) and their condition."""
-    require_actor(actor)
+                         condition: str = "resellable", idempotency_key: str | None = None,
+                         case_id: int | None = None) -> ReturnOrder:
+    """Record the units that arrived (fewer than expected is allowed) and their condition.
+
+    The same idempotency key again returns the return order without counting the units twice.
+    """
+    require_actor(actor, "order.rma")
     if condition not in CONDITIONS:
         raise ActionError(f"Choose the condition: {', '.join(CONDITIONS)}.")
+    arguments = {"return_order_id": return_order_id, "lines": _lines_argument(lines), "condition": condition}
+    if (done := claim_key(s, idempotency_key, "receive_return_order", arguments)) is not None:
+        return done
     return_order, order = _lock_return_order(s, return_order_id)
+    check_case(s, order, case_id)
     if return_order.status == ReturnOrderStatus.CLOSED:
         raise ActionError(f"Return order {return_order.number} is closed.")
     by_line = {rl.line_id: rl for rl in return_order.lines}
@@ -89,8 +98,9 @@ def receive_return_order(s: Session, return_order_id: int, lines=None, *, actor:
     return_order.status = ReturnOrderStatus.RECEIVED
     return_order.condition = condition
     return_order.received_at = utcnow()
-    record(s, actor, "order.rma_receive", order=order, return_order_id=return_order.id,
+    record(s, actor, "order.rma_receive", order=order, case_id=case_id, return_order_id=return_order.id,
            received={str(k): v for k, v in received.items()}, condition=condition)
+    remember_result(s, idempotency_key, return_order)
     return return_order
 
 
@@ -109,12 +119,12 @@ ACTION_STEPS["close_return_order"] = (rma_fees,)
 
 
 def close_return_order(s: Session, return_order_id: int, *, actor: User, idempotency_key: str | None = None,
-                       _dry_run: bool = False, _approval=None):
+                       case_id: int | None = None, _dry_run: bool = False, _approval=None):
     """Change order, credit memo and refund for what was received; the rest becomes returnable again.
 
     Returns the credit memo, None when nothing was refunded, or a PendingApproval.
     """
-    require_actor(actor)
+    require_actor(actor, "order.rma")
     if not isinstance(return_order_id, int) or isinstance(return_order_id, bool):
         raise ActionError("Choose a return order.")
     return_order, order = _lock_return_order(s, return_order_id)
@@ -151,7 +161,7 @@ def close_return_order(s: Session, return_order_id: int, *, actor: User, idempot
         s, action="close_return_order", kind=ChangeKind.RMA, order_id=order.id, actor=actor,
         reason=return_order.reason, note=return_order.note, reason_list="rma",
         arguments={"return_order_id": return_order_id}, idempotency_key=idempotency_key,
-        prepare=prepare, dry_run=_dry_run, approval=_approval, after=after)
+        prepare=prepare, dry_run=_dry_run, approval=_approval, after=after, case_id=case_id)
 
 
 def _mark_closed(s, return_order, order, actor, *, change_order) -> None:

@@ -11,7 +11,11 @@ from .orders import (
     IdempotencyKey, OrderItemSummary, OrderPaymentSummary, OrderSummary, PendingApproval,
     ReturnOrder, ReturnOrderLine,
 )
-from .rollups import OrderRollup
+from .rollups import (
+    CaseDurationBucket, CaseOpenCount, CaseRollup, CaseTiming, ExchangeRate, OrderRollup, OrderRollupTotal,
+    ProductRollup, RefundRollup, RefundSizeRollup,
+)
+from .security import LoginFailure, UserSession
 from .users import User
 from .views import SavedView
 

@@ -315,6 +315,10 @@ class ChangeOrderLine(Base):
     shipping_change: Mapped[Decimal] = mapped_column(default=ZERO)
     # Change of the line's net + tax (positive: the line got smaller).
     amount: Mapped[Decimal] = mapped_column(default=ZERO)
+    # Captured money this line gave back (before fees); on the shipping/fee row (no line_id):
+    # shipping refunded − fees. Σ over a change order == its refunded (analytics drilldowns).
+    # None only on rows written before migration 0004 whose history could not be replayed.
+    refunded: Mapped[Decimal | None]
 
     change_order: Mapped[ChangeOrder] = relationship(back_populates="lines")
     line: Mapped[OrderItemSummary | None] = relationship()

@@ -72,6 +72,7 @@ class CaseView:
     assignee: str | None
     tags: list[str]
     cc: str | None
+    language: str  # the customer's (the case's own when it has no customer): replies are written in it
     created_at: datetime
     updated_at: datetime
     first_response_at: datetime | None
@@ -105,14 +106,15 @@ def case_view(s: Session, number) -> CaseView | None:
     history = [HistoryItem(e.at, names.get(e.actor_id), e.action, _detail(e.detail))
                for e in s.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
                                   .order_by(AuditEvent.id.desc()).limit(HISTORY_LIMIT))]
+    customer = customer_facts(s, case.customer_id) if case.customer_id else None
     return CaseView(
         id=case.id, number=case.number, subject=case.subject, status=case.status, type=case.type,
         priority=case.priority, channel=case.channel, assignee_id=case.assignee_id,
         assignee=names.get(case.assignee_id), tags=list(s.scalars(
             select(CaseTag.tag).where(CaseTag.case_id == case.id).order_by(CaseTag.tag))),
-        cc=case.cc, created_at=case.created_at, updated_at=case.updated_at,
-        first_response_at=case.first_response_at, due_at=case.due_at, resolved_at=case.resolved_at,
-        customer=customer_facts(s, case.customer_id) if case.customer_id else None,
+        cc=case.cc, language=customer.language if customer else case.language, created_at=case.created_at,
+        updated_at=case.updated_at, first_response_at=case.first_response_at, due_at=case.due_at,
+        resolved_at=case.resolved_at, customer=customer,
         order=order_facts(s, case.order_id) if case.order_id else None,
         messages=messages, history=history,
     )

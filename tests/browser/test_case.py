@@ -73,3 +73,49 @@ def test_given_an_unknown_case_number_then_a_not_found_message_shows(dash_duo, a
     open_path(dash_duo, app, "/cases/CS-99999999")
     sign_in(dash_duo, AGENT["login"], AGENT["password"])
     dash_duo.wait_for_text_to_equal("#case-not-found h1", "Case not found")
+
+
+def make_japanese_case_without_order(url: str) -> tuple[str, list[str]]:
+    """A case of a Japanese customer who has two orders, neither named in the case."""
+    from decimal import Decimal
+
+    from model.actions import create_product, place_order
+
+    with model_db.transaction(url) as s:
+        actor = s.query(User).filter_by(login="manager").one()
+        create_product(s, sku="MUG", name="Mug", category="kitchen", price=Decimal("1500"))
+        customer = create_customer(s, name="佐藤 翔太", email="sato@example.jp", language="ja", actor=actor)
+        numbers = [place_order(s, customer_id=customer.id, lines=[("MUG", 1, Decimal("1500"))], currency="JPY",
+                               tax_rate=Decimal("0.1"), shipping=Decimal("0"), actor=actor).number for _ in range(2)]
+        case = create_case(s, subject="荷物がまだ届きません", body="数日前に注文しましたが、発送完了のメールが届いていません。",
+                           customer_id=customer.id, actor=actor)
+        return case.number, numbers
+
+
+def test_given_no_order_was_associated_when_the_agent_links_one_of_the_customers_orders_then_it_shows(
+        dash_duo, app, app_database_url):
+    """The composer also says the customer's language, and the times panel what is recorded for the SLA."""
+    number, orders = make_japanese_case_without_order(app_database_url)
+    open_path(dash_duo, app, f"/cases/{number}")
+    sign_in(dash_duo, AGENT["login"], AGENT["password"])
+    dash_duo.wait_for_text_to_equal("#case-order-none", "No order linked.")
+    assert dash_duo.find_element("#case-compose-language").text == "Customer's language: 日本語"
+    assert dash_duo.find_element("#case-sla-first-response").text.endswith("not yet")
+
+    # A DOM click, as in send(): the side panel sits below the fold of the test window.
+    trigger = dash_duo.find_element("#case-order-choice .dash-dropdown-trigger, #case-order-choice button")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", trigger)
+    dash_duo.wait_for_element(".dash-dropdown-options .dash-dropdown-option")
+    choices = dash_duo.find_elements(".dash-dropdown-options .dash-dropdown-option")
+    assert [choice.text.split(" · ")[0] for choice in choices] == orders[::-1]  # hers only, newest first
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();",
+                                   choices[1])
+    dash_duo.wait_for_contains_text("#case-order-choice", orders[0])
+    save = dash_duo.find_element("#case-order-save")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", save)
+
+    dash_duo.wait_for_text_to_equal("#case-order-link", orders[0])
+    dash_duo.wait_for_contains_text("#case-history", "changed the linked order")
+    send(dash_duo, "reply", "佐藤様、確認いたします。")
+    dash_duo.wait_for_contains_text("#case-sla-first-response", "after it came in")
+    assert dash_duo.find_element("#case-order-save").text == "Change order"

@@ -10,8 +10,8 @@ from components.formatting import format_money
 from model import db as model_db
 from model.actions import create_customer, create_product, create_user, fulfill, place_order
 from model.entities import User
+from tests.browser.order_helpers import choose_reason, confirm, open_action, open_order, set_quantity
 from tests.browser.test_login import open_path, sign_in
-from tests.browser.test_order_actions_ui import choose_reason, open_action, set_quantity
 
 TANAKA = {"login": "tanaka", "password": "tanaka-demo", "role": "agent", "display_name": "田中 葵",
           "language": "ja"}
@@ -65,16 +65,14 @@ def test_given_a_japanese_agent_when_signing_in_then_the_navbar_and_queue_are_in
 def test_given_a_japanese_agent_when_returning_a_unit_then_toast_and_amounts_read_in_japanese_then_in_spanish(
         dash_duo, app, app_database_url):
     number, line_id = add_japanese_agent_and_yen_order(app_database_url)
-    open_path(dash_duo, app, f"/orders/{number}")
-    sign_in(dash_duo, TANAKA["login"], TANAKA["password"])
-    dash_duo.wait_for_text_to_equal("#order-number", number)
+    open_order(dash_duo, app, number, TANAKA)
     dash_duo.wait_for_text_to_equal("#order-total-grand-total", "￥3,800")
 
     open_action(dash_duo, "return")
     set_quantity(dash_duo, line_id, "1")
     choose_reason(dash_duo, "damaged")
     dash_duo.wait_for_text_to_equal("#order-preview-refund", "￥1,650")
-    dash_duo.find_element("#order-action-confirm").click()
+    confirm(dash_duo)
 
     dash_duo.wait_for_contains_text("#order-toast-message", "￥1,650 を返金しました — クレジットメモ CM-")
     dash_duo.wait_for_text_to_equal("#order-total-refunded", "￥1,650")

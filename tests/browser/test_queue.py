@@ -47,8 +47,10 @@ def test_given_unassigned_cases_when_an_agent_searches_and_takes_one_then_it_is_
     dash_duo.wait_for_element("#home-take:not([disabled])").click()
 
     dash_duo.wait_for_contains_text("#home-toast", "is yours now")
-    dash_duo.driver.get(dash_duo.server.url + "/?assignee=me")  # the "My open cases" view
+    dash_duo.select_dcc_dropdown("#home-view", value="My open cases")
+    dash_duo.wait_for_text_to_equal("#home-filter-search", "")  # the view's own filter, search cleared
     dash_duo.wait_for_text_to_equal(ROW.format(index=0, column="subject"), "Refund for a broken mug")
+    assert dash_duo.driver.current_url.endswith("/?assignee=me")
     assert cell(dash_duo, 0, "assignee").text == AGENT["display_name"]
     assert len(dash_duo.find_elements("#home-grid .ag-center-cols-container .ag-row")) == 1
 
@@ -98,3 +100,63 @@ def test_given_an_agent_the_bulk_bar_is_hidden_and_a_bad_filter_in_the_address_i
     dash_duo.wait_for_contains_text("#home-url-error", "'bogus' is not a status")
     assert not dash_duo.find_element("#home-bulk-bar").is_displayed()
     assert dash_duo.find_elements("#home-kpis") == []
+
+
+def make_customers_with_orders(url: str) -> dict[str, list[str]]:
+    """Ada with two orders, Grace with one: {name: order numbers, newest first}."""
+    from decimal import Decimal
+
+    from model.actions import create_customer, create_product, place_order
+
+    with model_db.transaction(url) as s:
+        actor = s.query(User).filter_by(login="manager").one()
+        create_product(s, sku="MUG", name="Mug", category="kitchen", price=Decimal("15.00"))
+        found = {}
+        for name, email, count in (("Ada Lovelace", "ada@example.com", 2), ("Grace Hopper", "grace@example.com", 1)):
+            customer = create_customer(s, name=name, email=email, actor=actor)
+            numbers = [place_order(s, customer_id=customer.id, lines=[("MUG", 1, Decimal("15.00"))],
+                                   tax_rate=Decimal("0.1"), shipping=Decimal("0"), actor=actor).number
+                       for _ in range(count)]
+            found[name] = numbers[::-1]
+        return found
+
+
+def dropdown_options(dash_duo, selector: str) -> list:
+    """Open a dcc.Dropdown; its option elements (rendered apart from the dropdown itself)."""
+    dash_duo.find_element(selector).click()
+    dash_duo.wait_for_element(".dash-dropdown-options .dash-dropdown-option")
+    return dash_duo.find_elements(".dash-dropdown-options .dash-dropdown-option")
+
+
+def test_given_the_new_case_form_when_an_agent_fills_it_then_errors_show_on_the_fields_and_the_case_opens(
+        dash_duo, app, app_database_url):
+    """Customer search, an order from that customer only, a refused empty subject, then the case itself."""
+    orders = make_customers_with_orders(app_database_url)
+    open_path(dash_duo, app, "/")
+    sign_in(dash_duo, AGENT["login"], AGENT["password"])
+    dash_duo.wait_for_element("#home-new-case").click()
+    dash_duo.wait_for_element("#home-new-modal #home-new-submit").click()
+    dash_duo.wait_for_text_to_equal("#home-new-subject-error", "Enter a subject.")
+    assert dash_duo.find_element("#home-new-modal").is_displayed()
+
+    dash_duo.find_element("#home-new-customer").click()
+    dash_duo.wait_for_element(".dash-dropdown-search").send_keys("ada")
+    dash_duo.wait_for_contains_text(".dash-dropdown-options", "Ada Lovelace <ada@example.com>")
+    options = dash_duo.find_elements(".dash-dropdown-options .dash-dropdown-option")
+    assert [o.text for o in options] == ["Ada Lovelace <ada@example.com>"]  # not Grace
+    options[0].click()
+    dash_duo.wait_for_contains_text("#home-new-customer", "Ada Lovelace")
+
+    choices = dropdown_options(dash_duo, "#home-new-order")
+    assert [choice.text for choice in choices] == orders["Ada Lovelace"]  # only hers, newest first
+    choices[1].click()
+    dash_duo.find_element("#home-new-subject").send_keys("Mug arrived broken")
+    dash_duo.find_element("#home-new-body").send_keys("The handle came off in the box.")
+    dash_duo.find_element("#home-new-submit").click()
+
+    dash_duo.wait_for_text_to_equal("#case-subject", "Mug arrived broken")
+    assert "/cases/CS-" in dash_duo.driver.current_url
+    assert dash_duo.find_element("#case-customer-name").text == "Ada Lovelace"
+    assert dash_duo.find_element("#case-order-link").text == orders["Ada Lovelace"][1]
+    assert dash_duo.find_element("#case-thread .case-message-customer .case-message-body").text == \
+        "The handle came off in the box."

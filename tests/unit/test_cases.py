@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from model.actions import (
-    ActionError, add_case_message, assign_case, create_case, create_customer, create_user, place_order,
-    set_case_status, take_case,
+    ActionError, add_case_message, assign_case, create_case, create_customer, create_user, link_case_order,
+    place_order, set_case_status, take_case,
 )
 from model.entities import AuditEvent, Case, User
 from tests.unit.helpers import digest
@@ -289,3 +289,64 @@ def test_twenty_threads_take_the_same_case_exactly_one_wins(Session, users, case
     case = _case(Session, case_id)
     assert case.assignee_id in {a.id for a in agents} and case.status == "open"
     assert _events(Session, "case.take", case_id) == 1
+
+
+# --- linking the order by hand -------------------------------------------------------------------
+def test_link_then_change_then_clear_the_order_of_a_case_audited(Session, users, orders, case_id):
+    """Given a case where no order was named, an agent links one of the customer's orders, then another."""
+    assert _case(Session, case_id).order_id is None
+    with Session.begin() as s:
+        link_case_order(s, case_id, orders["ada_ids"][0], actor=users["agent"])
+    assert _case(Session, case_id).order_id == orders["ada_ids"][0]
+    with Session.begin() as s:
+        link_case_order(s, case_id, orders["ada_ids"][1], actor=users["agent"])
+        link_case_order(s, case_id, orders["ada_ids"][1], actor=users["agent"])  # the same: nothing to record
+    with Session.begin() as s:
+        link_case_order(s, case_id, None, actor=users["agent"])
+    assert _case(Session, case_id).order_id is None
+    with Session() as s:
+        details = [(e.order_id, e.detail) for e in s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "case.order", AuditEvent.case_id == case_id)
+            .order_by(AuditEvent.id))]
+    assert [order_id for order_id, _ in details] == [orders["ada_ids"][0], orders["ada_ids"][1], None]
+    assert f'"before_order_id": {orders["ada_ids"][0]}' in details[1][1]
+
+
+@pytest.mark.parametrize("which, message", [
+    ("grace", "belongs to another customer"),
+    ("missing", "does not exist"),
+    ("text", "does not exist"),
+])
+def test_only_the_customers_own_orders_can_be_linked(Session, users, orders, case_id, which, message):
+    order_id = {"grace": orders["grace_id"], "missing": 999_999, "text": "1"}[which]
+    with Session.begin() as s, pytest.raises(ActionError, match=message):
+        link_case_order(s, case_id, order_id, actor=users["agent"])
+    assert _case(Session, case_id).order_id is None and _events(Session, "case.order", case_id) == 0
+
+
+def test_no_order_on_a_case_without_customer_nor_on_a_closed_case(Session, users, orders, case_id):
+    with Session.begin() as s:
+        internal = create_case(s, subject="Printer on fire", actor=users["agent"]).id
+    with Session.begin() as s, pytest.raises(ActionError, match="has no customer"):
+        link_case_order(s, internal, orders["grace_id"], actor=users["agent"])
+    with Session.begin() as s:
+        set_case_status(s, case_id, "closed", actor=users["agent"])
+    with Session.begin() as s, pytest.raises(ActionError, match="closed"):
+        link_case_order(s, case_id, orders["ada_ids"][0], actor=users["agent"])
+    assert _case(Session, case_id).order_id is None
+
+
+def test_the_workspace_view_carries_the_customers_language_and_the_sla_times(Session, users, orders):
+    from model.queries.cases import case_view
+
+    with Session.begin() as s:
+        spanish = create_case(s, subject="Pedido", customer_id=orders["grace_customer"], actor=users["agent"])
+        internal = create_case(s, subject="Printer on fire", actor=users["agent"])
+        add_case_message(s, spanish.id, body="Hola", kind="reply", actor=users["agent"])
+        set_case_status(s, spanish.id, "resolved", actor=users["agent"])
+        numbers = spanish.number, internal.number
+    with Session() as s:
+        replied, quiet = case_view(s, numbers[0]), case_view(s, numbers[1])
+    assert (replied.language, quiet.language) == ("es", "en")
+    assert replied.created_at <= replied.first_response_at <= replied.resolved_at
+    assert quiet.first_response_at is None and quiet.resolved_at is None and quiet.due_at is not None

@@ -320,6 +320,26 @@ def test_idempotency_key_returns_first_result(Session, agent, catalog, customer_
                                             idempotency_key="k-1"), "different action")
 
 
+def test_receiving_twice_with_one_key_counts_the_units_once(Session, agent, catalog, customer_id):
+    """A double-click on Receive (same idempotency key) must not count the parcel twice."""
+    order_id = make_order(Session, agent, customer_id, ship=True)
+    a, b = line_ids(Session, order_id)
+    with Session.begin() as s:
+        rma_id = create_return_order(s, order_id, {a: 2}, actor=agent, reason="wrong_size",
+                                     idempotency_key="rma-1").id
+    with Session.begin() as s:
+        assert create_return_order(s, order_id, {a: 2}, actor=agent, reason="wrong_size",
+                                   idempotency_key="rma-1").id == rma_id
+    for _ in range(2):
+        with Session.begin() as s:
+            receive_return_order(s, rma_id, {a: 1}, actor=agent, idempotency_key="receive-1")
+    with Session.begin() as s:
+        memo = close_return_order(s, rma_id, actor=agent)
+        assert memo.amount == D("16.20")  # one unit received, not two
+    refused(Session, lambda s: receive_return_order(s, rma_id, {a: 2}, actor=agent, idempotency_key="receive-1"),
+            "different action")
+
+
 def test_jpy_has_no_decimals(Session, agent, catalog, customer_id):
     order_id = make_order(Session, agent, customer_id, lines=(("A", 3, "1999"),), tax_rate="0.10",
                           shipping="500", currency="JPY", ship=True)
@@ -368,3 +388,47 @@ def test_preview_of_an_over_threshold_refund_files_no_request(Session, users, ca
         result = preview(return_items, s, order_id, {b: 15}, actor=agent, reason="defective")
         assert result.ok and result.needs_approval and result.refund == D("648.00")
     assert digest(Session) == before
+
+
+def test_action_done_for_a_case_names_it_in_the_audit_even_after_approval(Session, users, catalog, customer_id):
+    """An agent working a case runs the action from it: the audit event links the case,
+    and a refund that waits for approval still links it once a manager approves (with a note)."""
+    from sqlalchemy import select
+
+    from model.actions import create_case, create_customer
+    from model.entities import AuditEvent
+    agent, manager = users["agent"], users["manager"]
+    order_id = make_order(Session, agent, customer_id, lines=(("B", 20, "40.00"),), ship=True)
+    (b,) = line_ids(Session, order_id)
+    with Session.begin() as s:
+        case_id = create_case(s, subject="Lamps broken", actor=agent, customer_id=customer_id, order_id=order_id).id
+        other = create_customer(s, name="Grace Hopper", email="grace@example.com", actor=agent).id
+        stranger_case = create_case(s, subject="Hello", actor=agent, customer_id=other).id
+    refused(Session, lambda s: return_items(s, order_id, {b: 1}, actor=agent, reason="defective",
+                                            case_id=stranger_case), "is not about order")
+    refused(Session, lambda s: return_items(s, order_id, {b: 1}, actor=agent, reason="defective",
+                                            case_id=10**9), "does not exist")
+    with Session.begin() as s:
+        memo = return_items(s, order_id, {b: 1}, actor=agent, reason="defective", case_id=case_id)
+        memo_id = memo.id
+        pending_id = return_items(s, order_id, {b: 15}, actor=agent, reason="defective", case_id=case_id).id
+    with Session.begin() as s:
+        approve_action(s, pending_id, actor=manager, note="Customer of ten years")
+    with Session() as s:
+        events = s.execute(select(AuditEvent.action, AuditEvent.case_id).where(
+            AuditEvent.order_id == order_id, AuditEvent.action.in_(
+                ["order.return", "approval.request", "approval.approve"]))).all()
+        assert sorted(events) == sorted([("order.return", case_id), ("approval.request", case_id),
+                                         ("order.return", case_id), ("approval.approve", case_id)])
+        assert s.get(PendingApproval, pending_id).decision_reason == "Customer of ten years"
+        assert s.get(type(memo), memo_id).amount == D("43.20")
+
+
+def test_preview_says_what_the_order_status_becomes(Session, agent, catalog, customer_id):
+    order_id = make_order(Session, agent, customer_id)
+    a, _ = line_ids(Session, order_id)
+    with Session() as s:
+        result = preview(cancel_items, s, order_id, None, actor=agent, reason="customer_request")
+        assert result.ok and result.totals["status"] == "canceled"
+        result = preview(cancel_items, s, order_id, {a: 1}, actor=agent, reason="customer_request")
+        assert result.totals["status"] == s.get(OrderSummary, order_id).status

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import unicodedata
+
 import pytest
 from sqlalchemy import update
 
@@ -12,7 +14,7 @@ from model.actions import (
     ActionError, add_case_message, assign_case, create_case, create_customer, place_order, set_case_status,
     take_case,
 )
-from model.case_edits import bulk_apply, set_case_fields
+from model.actions import bulk_apply, set_case_fields
 from model.entities import Case
 from model.queries import queue as q
 from model.queries.cases import case_view, customer_orders, queue_kpis, search_customers
@@ -84,6 +86,9 @@ def test_default_filter_shows_open_cases_newest_first_with_the_grid_columns(Sess
     assert result.rows[3]["tags"] == ["damage", "vip"]
     assert set(row) >= {"id", "number", "subject", "customer", "channel", "status", "type", "priority",
                         "assignee", "tags", "order", "created", "modified", "due", "last_message", "sla_state"}
+    # Times as epoch seconds, computed by the database from the UTC timestamps.
+    assert row["created"] == int((NOW - timedelta(days=4)).timestamp()) and row["due"] == int(NOW.timestamp())
+    assert result.rows[0]["last_message"] >= row["created"] and row["last_message"] is None
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -113,6 +118,8 @@ def test_assignee_me_and_a_person(Session, queue, users):
 @pytest.mark.parametrize("search, expected", [
     ("parcel", ["Parcel never arrived"]),
     ("refu", ["Refund for a broken mug"]),  # prefix
+    ("mu", []),  # two letters: a whole word only, not every word starting with them
+    ("mug", ["Refund for a broken mug"]),
     ("colour wash", ["Zebra print shirt"]),  # message body, every word
     ("grace", ["Zebra print shirt", "Cancel my order please"]),  # customer name
     ("ada@example.com", ["Refund for a broken mug", "Parcel never arrived"]),  # customer email
@@ -281,6 +288,29 @@ def test_count_is_cached_per_filter_for_a_few_seconds(Session, queue, users):
     assert page(Session).total == 6
 
 
+def test_totals_past_the_cap_are_unknown_until_the_last_page(Session, queue, monkeypatch):
+    monkeypatch.setattr(q, "COUNT_CAP", 3)
+    assert page(Session, ALL, end_row=2).total is None  # 6 cases: more than 3
+    assert page(Session, ALL, start_row=2, end_row=4).total is None
+    assert page(Session, ALL, start_row=4, end_row=8).total == 6  # short: the end is known
+    assert page(Session, q.QueueFilter.build(priorities=["urgent"]), end_row=1).total == 2  # under the cap
+
+
+@pytest.mark.parametrize("query", ["", "status=all", "status=all&priority=urgent&q=shirt", "tag=vip",
+                                   "assignee=unassigned&channel=email"])
+def test_pages_are_the_same_whichever_way_the_filters_are_tested(Session, queue, monkeypatch, query):
+    """Many matches: the filters go to SQLite in a form no index serves; the rows must not change."""
+    flt = q.QueueFilter.from_query(query)
+    for sort_model in (None, [{"colId": "priority", "sort": "desc"}]):
+        q.forget_counts()
+        monkeypatch.setattr(q, "SORT_MATCHES_THRESHOLD", 10_000)
+        indexed = page(Session, flt, sort_model=sort_model)
+        q.forget_counts()
+        monkeypatch.setattr(q, "SORT_MATCHES_THRESHOLD", 0)
+        walked = page(Session, flt, sort_model=sort_model)
+        assert walked == indexed and walked.rows
+
+
 # --- saved views ------------------------------------------------------------------------------
 def test_saved_views_per_user(Session, users):
     agent, other = users["agent"].id, users["agent2"].id
@@ -407,3 +437,169 @@ def test_search_follows_customer_renames_and_new_emails(Session, queue, customer
                                                                               "Parcel never arrived"]
     assert len(page(Session, q.QueueFilter.build(search="countess")).rows) == 2
     assert page(Session, q.QueueFilter.build(search="lovelace")).rows == []
+
+
+# --- Japanese: words inside runs without spaces, and sorting ------------------------------------
+@pytest.fixture
+def japanese_cases(Session, users, catalog):
+    """Cases with the demo's Japanese subjects and first messages, for a Japanese customer."""
+    from model.demo_data import CASE_OPENINGS
+
+    agent = users["agent"]
+    with Session.begin() as s:
+        customer = create_customer(s, name="佐藤 翔太", email="sato@example.jp", actor=agent, language="ja")
+        order = place_order(s, customer_id=customer.id, lines=[("A", 1, Decimal("15.00"))], tax_rate=Decimal("0.1"),
+                            shipping=Decimal("0"), actor=agent)
+        subject, body = CASE_OPENINGS["shipment"]["ja"][0]
+        texts = [(subject.format(order=order.number), body.format(order=order.number, product="マグカップ"))]
+        texts += [pair for kind in ("shipment", "return", "cancellation", "payment")
+                  for pair in CASE_OPENINGS[kind]["ja_no_order"][:4]]
+        for subject, body in texts:
+            create_case(s, subject=subject, body=body, customer_id=customer.id, actor=agent)
+    return {"texts": texts, "customer": "佐藤 翔太 sato@example.jp", "order_number": order.number}
+
+
+def holding(japanese_cases, *words) -> list[str]:
+    """The subjects whose case holds every word somewhere (subject, message, customer): the spec."""
+    return sorted(subject for subject, body in japanese_cases["texts"]
+                  if all(word in f"{subject} {body} {japanese_cases['customer']}" for word in words))
+
+
+@pytest.mark.parametrize("words", [
+    ["商品"],  # two characters in the middle of 「の商品が届きません」
+    ["届きません"],  # at the end of a subject, and inside a message
+    ["返品"],  # at the end of 「レシートがない場合の返品」: the last characters of a text
+    ["指定"],  # inside 「日時指定はできますか」
+    ["キャンセル"],  # katakana at the start
+    ["解約"],
+    ["荷物", "届き"],  # every word must match
+    ["返"],  # one character
+])
+def test_japanese_words_are_found_inside_runs_without_spaces(Session, japanese_cases, words):
+    expected = holding(japanese_cases, *words)
+    assert expected and len(expected) < len(japanese_cases["texts"])  # the word tells cases apart
+    found = page(Session, q.QueueFilter.build(statuses=[], search=" ".join(words)))
+    assert sorted(subjects(found)) == expected
+
+
+@pytest.mark.parametrize("search", ["商品券", "返品 解約", "届きませんか"])
+def test_japanese_words_that_are_not_there_find_nothing(Session, japanese_cases, search):
+    assert holding(japanese_cases, *search.split()) == []
+    assert page(Session, q.QueueFilter.build(statuses=[], search=search)).rows == []
+
+
+def test_a_search_mixing_latin_and_japanese_words(Session, japanese_cases):
+    """"SO" is a word prefix (the order number), 「届きません」 a CJK part: both must hold."""
+    search = f"{japanese_cases['order_number']} 届きません"
+    assert subjects(page(Session, q.QueueFilter.build(statuses=[], search=search))) == [
+        japanese_cases["texts"][0][0]]
+    returns = page(Session, q.QueueFilter.build(statuses=[], search="sato 返品"))  # email prefix and CJK
+    assert sorted(subjects(returns)) == holding(japanese_cases, "返品") != []
+    everyone = page(Session, q.QueueFilter.build(statuses=[], search="翔太"))  # the customer's given name
+    assert len(everyone.rows) == len(japanese_cases["texts"])
+
+
+@pytest.mark.parametrize("value", ["届きません", "返品", "の商品"])
+def test_the_subject_column_filter_finds_japanese_text(Session, japanese_cases, value):
+    model = {"subject": text_filter("contains", value)}
+    expected = sorted(subject for subject, _ in japanese_cases["texts"] if value in subject)
+    assert expected and sorted(subjects(page(Session, ALL, filter_model=model))) == expected
+
+
+def test_japanese_subjects_sort_in_the_same_order_on_both_databases(Session, japanese_cases):
+    """Code point order: kana in gojūon order, hiragana before katakana before kanji, as Python sorts."""
+    titles = [subject for subject, _ in japanese_cases["texts"]]
+    ascending = subjects(page(Session, ALL, sort_model=[{"colId": "subject", "sort": "asc"}]))
+    assert ascending == sorted(titles)
+    assert subjects(page(Session, ALL, sort_model=[{"colId": "subject", "sort": "desc"}])) == sorted(titles)[::-1]
+    kana = [title for title in ascending if "\u3040" <= title[0] <= "\u30ff"]
+    assert kana == sorted(kana, key=lambda title: unicodedata.normalize("NFKC", title)) and len(kana) >= 3
+
+
+def test_a_short_japanese_search_that_stands_for_too_much_is_refused(Session, japanese_cases, database_url,
+                                                                     monkeypatch):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite looks short CJK parts up in the trigram vocabulary")
+    from model.queries import queue_search
+
+    monkeypatch.setattr(queue_search, "MAX_SHORT_PART_TERMS", 2)
+    with pytest.raises(q.QueueQueryError, match="too many cases"):
+        page(Session, q.QueueFilter.build(statuses=[], search="の"))
+
+
+# --- the sort keys on cases (migration 0003): copies kept by triggers, whoever writes ------------
+def sort_keys(Session, case_id) -> tuple:
+    with Session() as s:
+        case = s.get(Case, case_id)
+        return case.customer_name, case.assignee_name, case.order_number, case.tag_list, case.priority_rank, \
+            case.status_rank
+
+
+def test_sort_keys_follow_renames_assignments_links_and_tags(Session, queue, users, customer_id):
+    from model.entities import CaseTag, Customer, User
+
+    case_id = queue["ids"]["Refund for a broken mug"]
+    assert sort_keys(Session, case_id) == ("Ada Lovelace", "Agent", None, "damage, vip", 3, 2)
+    with Session.begin() as s:
+        s.get(Customer, customer_id).name = "Augusta King"
+        s.get(User, users["agent"].id).display_name = "Alex Agent"
+        s.add(CaseTag(case_id=case_id, tag="batch"))
+        s.delete(s.get(CaseTag, (case_id, "vip")))
+        s.get(Case, case_id).order_id = s.get(Case, queue["ids"]["Cancel my order please"]).order_id
+        s.get(Case, case_id).customer_id = s.get(Case, queue["ids"]["Cancel my order please"]).customer_id
+    with Session.begin() as s:
+        set_case_fields(s, case_id, actor=users["lead"], priority="low")
+        assign_case(s, case_id, users["agent2"].id, actor=users["lead"])
+        set_case_status(s, case_id, "pending", actor=users["lead"])
+    assert sort_keys(Session, case_id) == ("Grace Hopper", "agent2", queue["order_number"], "batch, damage", 1, 3)
+    assert sort_keys(Session, queue["ids"]["Parcel never arrived"])[:2] == ("Augusta King", None)
+    with Session.begin() as s:
+        s.execute(update(User).where(User.id == users["agent2"].id).values(display_name="Bea Agent"))
+        assign_case(s, case_id, None, actor=users["lead"])
+        set_case_fields(s, case_id, actor=users["lead"], tags=[])
+    assert sort_keys(Session, case_id)[1:4] == (None, queue["order_number"], None)
+    assert page(Session, ALL, sort_model=[{"colId": "assignee", "sort": "asc"}]).rows  # still sorts
+
+
+def test_the_demo_fills_the_sort_keys_as_the_triggers_would(database_url):
+    """The demo's bulk load sets triggers aside: it must write the same copies itself."""
+    from sqlalchemy import text
+
+    from model import db as model_db
+    from model import demo
+
+    demo.generate(database_url, seed=3, customers=40, orders=120, cases=60)
+    tag_list = ("(SELECT substr(group_concat(tag, ', '), 1, 200) FROM (SELECT tag FROM case_tags t "
+                "WHERE t.case_id = c.id ORDER BY tag))") if database_url.startswith("sqlite") else \
+        "(SELECT left(string_agg(tag, ', ' ORDER BY tag COLLATE \"C\"), 200) FROM case_tags t WHERE t.case_id = c.id)"
+    with model_db.connect(database_url)() as s:
+        differing = s.execute(text(f"""
+            SELECT c.id FROM cases c
+              LEFT JOIN customers cu ON cu.id = c.customer_id
+              LEFT JOIN users u ON u.id = c.assignee_id
+              LEFT JOIN order_summaries o ON o.id = c.order_id
+             WHERE c.customer_name IS DISTINCT FROM cu.name OR c.assignee_name IS DISTINCT FROM u.display_name
+                OR c.order_number IS DISTINCT FROM o.number OR c.tag_list IS DISTINCT FROM {tag_list}
+                OR c.priority_rank IS NULL OR c.status_rank IS NULL""")).all()
+        filled = s.execute(text("SELECT count(*) FROM cases WHERE customer_name IS NOT NULL AND tag_list IS NOT NULL "
+                                "AND assignee_name IS NOT NULL AND order_number IS NOT NULL")).scalar()
+        if database_url.startswith("sqlite"):
+            indexed = s.execute(text("SELECT count(*) FROM cases_fts_trigram")).scalar()
+            assert indexed == 60
+    assert differing == [] and filled > 0
+
+
+def test_grid_rows_are_small_whatever_the_language():
+    """What the grid gets for a row: no nulls, texts cut to what a cell shows (CJK counts double)."""
+    from components.queue import PREVIEW_COLUMNS, SUBJECT_COLUMNS, clip, grid_row
+
+    row = {"id": 7, "number": "CS-00000007", "subject": "注文の商品が届きません" * 20, "customer": None,
+           "order": None, "tags": [], "created": 1_800_000_000, "resolved_at": None, "status": "open",
+           "last_message_preview": "Hello " * 50}
+    out = grid_row(row)
+    assert "customer" not in out and "order" not in out and "resolved_at" not in out
+    assert out["created"] == 1_800_000_000 and out["tags"] == []
+    assert out["subject"].endswith("…") and len(out["subject"]) == SUBJECT_COLUMNS // 2
+    assert out["preview"] == ("Hello " * 50)[:PREVIEW_COLUMNS - 1] + "…" and "last_message_preview" not in out
+    assert clip("Short", 10) == "Short" and clip("届きません", 10) == "届きません"
+    assert clip("届きません。", 10) == "届きませ…"  # 8 columns and the …

@@ -1,0 +1,1 @@
+"""Fault scenarios: workers killed, the database restarted or busy (issue #9)."""

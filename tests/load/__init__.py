@@ -1,0 +1,1 @@
+"""Load tests: locust against gunicorn (tests/load/run.py)."""
