@@ -13,13 +13,17 @@ from model.actions.reship import lost_units
 from model.actions.returns import returnable_now
 from model.actions.credit_shipping import creditable_shipping
 from model.entities import ChangeOrder, CreditMemo, FulfillmentOrder, PendingApproval, ReturnOrder
+from model.queries.orders import is_return_order_of
 
 from components.formatting import format_money
 from components.i18n import _
+from pages._inputs import as_dict, as_text
 
 MONEY_ACTIONS = {"cancel": actions.cancel_items, "discount": actions.discount_items,
                  "credit_shipping": actions.credit_shipping, "return": actions.return_items,
                  "close_return": actions.close_return_order}
+RETURN_ORDER_ACTIONS = ("receive_return", "close_return")  # `target` names one of the order's return orders
+TEXT_FIELDS = ("reason", "note", "condition")  # selects and a text area: text or nothing
 
 
 @dataclass
@@ -78,7 +82,7 @@ def _money_arguments(request: Request) -> tuple:
 
 def _money_keywords(request: Request) -> dict:
     if request.action == "close_return":
-        return {}
+        return {"order_id": request.order_id}
     return {"reason": request.fields.get("reason"), "note": request.note}
 
 
@@ -87,6 +91,7 @@ def dry_run(s, request: Request, actor):
 
     Call it in a transaction that is rolled back afterwards.
     """
+    check_request(s, request)
     if request.action in MONEY_ACTIONS:
         return _preview(s, MONEY_ACTIONS[request.action], _money_arguments(request), actor,
                         _money_keywords(request))
@@ -106,6 +111,7 @@ def run(s, request: Request, actor, *, key: str, expected_received: dict | None 
     """Run the action for real in the caller's transaction; returns the model's result.
 
     `case_id`: the case the agent opened the order from; the audit event names it."""
+    check_request(s, request)
     if request.action in MONEY_ACTIONS:
         return MONEY_ACTIONS[request.action](s, *_money_arguments(request), actor=actor, idempotency_key=key,
                                              case_id=case_id, **_money_keywords(request))
@@ -120,15 +126,32 @@ def run(s, request: Request, actor, *, key: str, expected_received: dict | None 
     if request.action == "receive_return":
         result = actions.receive_return_order(s, request.target, request.lines, actor=actor,
                                               condition=request.fields.get("condition") or "resellable",
-                                              idempotency_key=key, case_id=case_id)
+                                              idempotency_key=key, case_id=case_id, order_id=request.order_id)
         # The key makes a double click a replay; a second form opened on the same return order
         # (another key) is refused when the units received before it are not those it was opened on.
         before = {rl.line_id: rl.received - int(str(request.lines.get(rl.line_id, 0))) for rl in result.lines}
-        if expected_received is not None and before != {int(k): v for k, v in expected_received.items()}:
+        if expected_received is not None and before != _received_counts(expected_received):
             raise actions.ActionError(_("This return order changed since the form was opened; "
                                         "nothing was recorded. Open it again."))
         return result
     raise actions.ActionError(_("Choose an action."))
+
+
+def check_request(s, request: Request) -> None:
+    """What the browser sent, before anything runs: text in the text fields, and a return order
+    (receive, close) that is one of the order on the page, never another order's."""
+    if any(request.fields.get(name) is not None and as_text(request.fields[name]) is None for name in TEXT_FIELDS):
+        raise actions.ActionError(_("The reason, the note and the condition must be text."))
+    if request.action in RETURN_ORDER_ACTIONS and not is_return_order_of(s, request.target, request.order_id):
+        raise actions.ActionError(_("This return order belongs to another order; nothing was changed."))
+
+
+def _received_counts(value) -> dict | None:
+    """The form's {line id: units received} as it was opened (JSON keys are text), None if it is not that."""
+    value = as_dict(value)
+    if value is None or not all(isinstance(key, str) and key.isascii() and key.isdigit() for key in value):
+        return None
+    return {int(key): units for key, units in value.items()}
 
 
 def outcome_message(result, request: Request, currency: str) -> tuple[str, str]:

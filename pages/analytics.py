@@ -32,6 +32,7 @@ from pages._analytics_export import ROLES, export_href
 from pages._cache import cached_read, cached_render
 from pages._db import read_session
 from pages._guard import current_user_record, has_role, require
+from pages._inputs import as_text
 
 dash.register_page(__name__, path="/analytics", name=N_("Analytics"), title=page_title(N_("Analytics")),
                    order=50, nav=True, roles=ROLES)
@@ -77,8 +78,8 @@ def layout(**_query):
           Input("analytics-preset", "value"), prevent_initial_call=True)
 def apply_preset(preset):
     require("analytics")
-    if preset == "custom":
-        return no_update, no_update
+    if preset == "custom" or (preset is not None and as_text(preset) is None):
+        return no_update, no_update  # "custom" keeps the dates; a value that is no preset changes nothing
     start, end = preset_range(preset, _today())
     return start.isoformat(), end.isoformat()
 
@@ -236,7 +237,7 @@ def download_chart(clicks, values):
           Input("analytics-currency", "value"))
 def what_if(threshold, currency):
     require("analytics")
-    currency = currency if currency in MINOR_UNITS else "USD"
+    currency = currency if as_text(currency) in MINOR_UNITS else "USD"
     try:
         candidate = round_money(Decimal(str(threshold)), currency) if threshold not in (None, "") else None
     except (InvalidOperation, ValueError):

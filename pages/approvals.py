@@ -22,6 +22,7 @@ from model.queries.approvals import pending_approvals, pending_request
 from pages import _order_actions as order_actions
 from pages._db import read_session, transaction
 from pages._guard import can, current_user_record, require
+from pages._inputs import as_id
 
 ROLES = permissions.roles_with("approve")  # for the navbar link
 
@@ -93,7 +94,10 @@ def decide(n_clicks, decision, note):
     user = require("approve")
     if not n_clicks or not isinstance(decision, dict) or decision.get("decision") not in ("approve", "reject"):
         return (no_update,) * 4
-    request_id = decision.get("request")
+    request_id = as_id(decision.get("request"))
+    if request_id is None:  # no request can have this id (the model says the same)
+        return no_update, no_update, True, make_note(_("Choose an approval request."), color="danger",
+                                                     id="approvals-refused")
     try:
         with transaction() as s:
             row = pending_request(s, request_id)

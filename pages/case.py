@@ -16,6 +16,7 @@ from model.queries.queue import forget_counts
 
 from pages._db import read_session, transaction
 from pages._guard import current_user_record, has_role, require
+from pages._inputs import STALE_PAGE, as_choice_id, as_dict, as_id, as_text
 
 dash.register_page(__name__, path_template="/cases/<number>", title=page_title(N_("Case")))
 
@@ -49,18 +50,29 @@ def layout(number=None, **_query):
     ], id="case-page")
 
 
+def _case_ref(ref) -> tuple[int, str] | None:
+    """(id, number) of the case the page shows, from its case-ref store; None for a store that is not one."""
+    ref = as_dict(ref) or {}
+    case_id, number = as_id(ref.get("id")), as_text(ref.get("number"), max_len=40)
+    return (case_id, number) if case_id is not None and number else None
+
+
 def _act(ref, work, success: str):
-    """Run `work(session, actor)` in a transaction; a toast and the fresh body either way."""
+    """Run `work(session, actor, case_id)` in a transaction; a toast and the fresh body either way."""
     user = require("take")
+    case = _case_ref(ref)
+    if case is None:
+        return make_toast(_(STALE_PAGE), kind="danger"), no_update
+    case_id, number = case
     try:
         with transaction() as s:
-            work(s, s.get(User, user.id))
+            work(s, s.get(User, user.id), case_id)
     except ActionError as refused:
         toast = make_toast(_(str(refused)), kind="danger")
     else:
         forget_counts()
         toast = make_toast(success)
-    _view, body = _body(ref["number"], user)
+    _view, body = _body(number, user)
     return toast, body if body is not None else no_update
 
 
@@ -72,16 +84,23 @@ def _act(ref, work, success: str):
 def save_fields(_clicks, ref, status, case_type, priority, assignee, tags, cc):
     user = require("take")
 
-    def work(s, actor):
-        case = set_case_fields(s, ref["id"], actor=actor, priority=priority, type=case_type,
-                               tags=[t for t in (tags or "").split(",")], cc=cc or "", clear_cc=not (cc or "").strip())
+    def work(s, actor, case_id):
+        words = [as_text("" if value is None else value) for value in (tags, cc)]
+        if None in words:
+            raise ActionError(_("Tags and CC must be text."))
+        try:
+            wanted = as_choice_id(assignee)
+        except ValueError:
+            raise ActionError(_("Choose a person from the list.")) from None
+        tag_text, cc_text = words
+        case = set_case_fields(s, case_id, actor=actor, priority=priority, type=case_type,
+                               tags=tag_text.split(","), cc=cc_text, clear_cc=not cc_text.strip())
         if status and status != case.status:
-            set_case_status(s, ref["id"], status, actor=actor)
-        wanted = int(assignee) if assignee and str(assignee).isdigit() else None
+            set_case_status(s, case_id, status, actor=actor)
         if wanted != case.assignee_id:
             if not has_role(user, *ASSIGNER_ROLES):
                 raise ActionError(_("Only a lead, a manager or an admin can assign cases; use Take instead."))
-            assign_case(s, ref["id"], wanted, actor=actor)
+            assign_case(s, case_id, wanted, actor=actor)
 
     return _act(ref, work, _("Changes saved."))
 
@@ -93,13 +112,15 @@ def save_fields(_clicks, ref, status, case_type, priority, assignee, tags, cc):
           State("case-compose-body", "value"), prevent_initial_call=True)
 def send_message(_clicks, ref, kind, body):
     require("take")
+    if body is not None and as_text(body) is None:
+        return no_update, no_update, no_update, _("The message must be text.")
     if not (body or "").strip():
         return no_update, no_update, no_update, _("Write a message; it cannot be empty.")
     if kind not in ("reply", "note"):
         return no_update, no_update, no_update, _("Choose public reply or internal note.")
     success = _("Reply sent.") if kind == "reply" else _("Note added.")
-    toast, fresh = _act(ref, lambda s, actor: add_case_message(s, ref["id"], body=body, kind=kind, actor=actor),
-                        success)
+    toast, fresh = _act(ref, lambda s, actor, case_id: add_case_message(s, case_id, body=body, kind=kind,
+                                                                         actor=actor), success)
     sent = toast.icon == "success"
     return toast, fresh, "" if sent else no_update, ""
 
@@ -113,9 +134,9 @@ def take_or_set_status(_take, _status_clicks, ref):
     if not ctx.triggered or not any(t["value"] for t in ctx.triggered):
         return no_update, no_update  # a re-render, not a click
     if ctx.triggered_id == "case-take":
-        return _act(ref, lambda s, actor: take_case(s, ref["id"], actor=actor), _("The case is yours now."))
-    status = ctx.triggered_id["status"]
-    return _act(ref, lambda s, actor: set_case_status(s, ref["id"], status, actor=actor),
+        return _act(ref, lambda s, actor, case_id: take_case(s, case_id, actor=actor), _("The case is yours now."))
+    status = ctx.triggered_id.get("status") if isinstance(ctx.triggered_id, dict) else None
+    return _act(ref, lambda s, actor, case_id: set_case_status(s, case_id, status, actor=actor),
                 _("Status changed."))
 
 
@@ -130,5 +151,5 @@ def link_order(clicks, ref, order_id):
         return no_update, no_update  # the button was re-rendered, not clicked
     if order_id is not None and (not isinstance(order_id, int) or isinstance(order_id, bool)):
         return make_toast(_("Choose one of the customer's orders."), kind="danger"), no_update
-    return _act(ref, lambda s, actor: link_case_order(s, ref["id"], order_id, actor=actor),
+    return _act(ref, lambda s, actor, case_id: link_case_order(s, case_id, order_id, actor=actor),
                 _("Linked order changed."))

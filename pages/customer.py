@@ -22,12 +22,16 @@ from model.queries.customers import (
 
 from pages._db import read_session, transaction
 from pages._guard import current_user_record, require
+from pages._inputs import as_dict, as_index, as_list_of_dicts, as_text
 
 dash.register_page(__name__, path_template="/customers/<customer_id>", title=page_title(N_("Customer")))
 
 ERROR_OUTPUTS = [Output(f"customer-error-{field.replace('_', '-')}", "children") for field in PROFILE_FIELDS]
 ADDRESS_FIELD = {"type": "customer-address-field", "index": ALL, "field": ALL}
 ADDRESS_ERROR = {"type": "customer-address-error", "index": ALL, "field": ALL}
+TEXT_INPUTS = ("name", "time_zone", "phones", "tags", "birthday", "memo")  # profile_changes' text arguments
+NOT_TEXT = N_("This field takes text only.")
+UNREADABLE_ADDRESSES = N_("The address fields could not be read; reload the page.")
 
 
 def layout(customer_id=None, **_query):
@@ -84,11 +88,17 @@ def serve_cases(request, customer_id):
     return _history_block(request, customer_id, case_history, case_history_rows)
 
 
-def _addresses_in_form(fields: list[dict]) -> list[dict]:
-    """The address rows as the form holds them, in order: {field: value} per row."""
+def _addresses_in_form(fields: list[dict]) -> list[dict] | None:
+    """The address rows as the form holds them, in order: {field: value} per row; None when an
+    input is not one of the form's (a forged request: dropping it would delete an address)."""
+    items = as_list_of_dicts([] if fields is None else fields)
+    if items is None:
+        return None
     rows: dict[int, dict] = {}
-    for item in fields or []:
-        ident = item["id"]
+    for item in items:
+        ident = as_dict(item.get("id"))
+        if ident is None or as_index(ident.get("index")) is None or ident.get("field") not in ADDRESS_FIELDS:
+            return None
         rows.setdefault(ident["index"], dict.fromkeys(ADDRESS_FIELDS))[ident["field"]] = item.get("value")
     return [rows[index] for index in sorted(rows)]
 
@@ -108,16 +118,29 @@ def edit_addresses(_add, _removes, _values):
     if trigger is None or not ctx.triggered or not ctx.triggered[0]["value"]:
         return no_update
     addresses = _addresses_in_form(ctx.states_list[0])
+    if addresses is None:
+        return no_update
     if trigger == "customer-address-add":
         addresses.append(blank_address())
-    elif 0 <= trigger["index"] < len(addresses):
-        del addresses[trigger["index"]]
+    elif isinstance(trigger, dict) and (index := as_index(trigger.get("index"), len(addresses))) is not None:
+        del addresses[index]
     return make_address_rows(addresses)
 
 
 def profile_changes(name, language, time_zone, emails, newsletters, primary, phones, tags, birthday, memo,
                     addresses) -> dict:
-    """The form as update_customer's keywords; a blank email row or address is none."""
+    """The form as update_customer's keywords; a blank email row or address is none.
+
+    Raises ProfileError for an input that holds something other than text (a forged request):
+    nothing is guessed from it.
+    """
+    typed = dict(zip(TEXT_INPUTS, (name, time_zone, phones, tags, birthday, memo)))
+    wrong = {field: NOT_TEXT for field, value in typed.items() if value is not None and as_text(value) is None}
+    if not isinstance(emails, list) or not isinstance(newsletters, list) \
+            or any(email is not None and as_text(email) is None for email in emails):
+        wrong["emails"] = NOT_TEXT
+    if wrong:
+        raise ProfileError(wrong)
     rows = [{"email": (email or "").strip(), "primary": index == primary, "newsletter": bool(newsletter)}
             for index, (email, newsletter) in enumerate(zip(emails, newsletters)) if (email or "").strip()]
     return {"name": name or "", "language": language, "time_zone": (time_zone or "").strip(), "emails": rows,
@@ -150,11 +173,13 @@ def save_profile(n_clicks, customer_id, *form):
     if not n_clicks:
         return (no_update,) * (1 + len(PROFILE_FIELDS)) + ([no_update] * len(address_outputs),)
     in_form = _addresses_in_form(ctx.states_list[-1])
-    sent = [index for index, address in enumerate(in_form) if _filled(address)]
-    changes = profile_changes(*form[:-1], [in_form[index] for index in sent])
+    sent = [index for index, address in enumerate(in_form or []) if _filled(address)]
     cleared = [None] * len(PROFILE_FIELDS)
     no_address_errors = [None] * len(address_outputs)
     try:
+        if in_form is None:
+            raise ProfileError({"addresses": UNREADABLE_ADDRESSES})
+        changes = profile_changes(*form[:-1], [in_form[index] for index in sent])
         with transaction() as s:
             update_customer(s, customer_key(customer_id), actor=s.get(User, user.id), **changes)
     except ProfileError as error:

@@ -11,6 +11,7 @@ from model.queries.customers import GridRequestError, search_customers, searchab
 
 from pages._db import read_session
 from pages._guard import current_user_record, require
+from pages._inputs import as_dict, as_text
 
 dash.register_page(__name__, path="/customers", name=N_("Customers"), title=page_title(N_("Customers")),
                    order=20, nav=True)
@@ -37,6 +38,8 @@ def layout(q=None, **_query):
           Input("customers-search", "n_submit"), State("customers-search", "value"), prevent_initial_call=True)
 def run_search(_clicks, _submit, text):
     require("view_queue")
+    if text is not None and as_text(text) is None:
+        return no_update  # not what a text box holds
     return typed_text(text)
 
 
@@ -61,6 +64,7 @@ clientside_callback(
 def serve_rows(request, text):
     """One block of matching customers, sorted as the grid asks; a hint instead when nothing matches."""
     require("view_queue")
+    request, text = as_dict(request), as_text(text) or ""  # a query that is not text searches for nothing
     if not request:
         return no_update, no_update
     try:

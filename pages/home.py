@@ -22,6 +22,7 @@ from model.queries.queue import QueueFilter, QueueQueryError, queue_page
 
 from pages._db import read_session, transaction
 from pages._guard import current_user_record, has_role, require
+from pages._inputs import as_dict, as_text, as_text_list
 
 dash.register_page(__name__, path="/", name=N_("Queue"), title=page_title(N_("Queue")), order=0, nav=True)
 
@@ -69,9 +70,14 @@ def layout(**query):
           *FILTER_INPUTS, State("home-filter", "data"), prevent_initial_call=True)
 def apply_filter_bar(statuses, types, priorities, channels, assignee, tags, sla, start, end, search, current):
     require("view_queue")
+    choices = [as_text_list([] if v is None else v) for v in (statuses, types, priorities, channels)]
+    words = [as_text("" if v is None else v) for v in (assignee, tags, sla, start, end, search)]
+    if None in choices or None in words:
+        return no_update, no_update  # not what the bar's dropdowns and inputs hold: keep the filter
+    (statuses, types, priorities, channels), (assignee, tags, sla, start, end, search) = choices, words
     try:
-        flt = QueueFilter.build(statuses=statuses or [], types=types, priorities=priorities, channels=channels,
-                                assignee=assignee, tags=(tags or "").split(","), sla=sla,
+        flt = QueueFilter.build(statuses=statuses, types=types, priorities=priorities, channels=channels,
+                                assignee=assignee, tags=tags.split(","), sla=sla or None,
                                 created_from=start, created_to=end, search=search)
     except QueueQueryError as refused:
         return no_update, dbc.Alert(_(str(refused)), color="warning", className="py-2 mb-2")
@@ -99,10 +105,11 @@ clientside_callback(
           Input("home-grid", "getRowsRequest"), State("home-filter", "data"), prevent_initial_call=True)
 def serve_rows(request, query):
     user = require("view_queue")
+    request, query = as_dict(request), as_text(query) or ""  # a filter that is not text: the default queue
     if not request:
         return no_update, no_update
     try:
-        flt = QueueFilter.from_query(query or "")
+        flt = QueueFilter.from_query(query)
         with read_session() as s:
             page = queue_page(s, flt, user_id=user.id, start_row=request.get("startRow", 0),
                               end_row=request.get("endRow", 100), sort_model=request.get("sortModel"),
@@ -141,7 +148,7 @@ def save_or_delete_view(_save, _delete, name, key, query):
     try:
         with transaction() as s:
             if ctx.triggered_id == "home-view-save":
-                view = saved_views.save_view(s, user.id, name, query or "")
+                view = saved_views.save_view(s, user.id, as_text(name), query)
                 message, selected = _("View “{name}” saved.").format(name=view.name), view.key
             else:
                 saved_views.delete_view(s, user.id, key or "")

@@ -21,6 +21,7 @@ from model.queries.queue import OPEN_STATUSES, forget_counts
 
 from pages._db import read_session, transaction
 from pages._guard import require
+from pages._inputs import as_choice_id, as_id, as_list_of_dicts, as_text
 
 LEAD_ROLES = ("lead", "manager", "admin")
 PAGES_LOCATION = "_pages_location"  # dash.page_container's dcc.Location (refresh="callback-nav")
@@ -31,14 +32,16 @@ BODY_LENGTH = 20_000
 
 def _refresh(n):
     forget_counts()  # whoever acted sees the new totals at once
-    return (n or 0) + 1
+    return (n if isinstance(n, int) and not isinstance(n, bool) else 0) + 1  # the store's count, or a fresh one
 
 
 @callback(Output("home-take", "disabled"), Output("home-selection", "children"),
           Output("home-bulk-apply", "disabled"), Input("home-selected", "data"))
 def selection_changed(rows):
     require()
-    rows = rows or []
+    rows = as_list_of_dicts([] if rows is None else rows)
+    if rows is None:
+        return True, "", True  # not a selection the grid sends: nothing to act on
     takeable = len(rows) == 1 and rows[0].get("assignee_id") is None and rows[0].get("status") in OPEN_STATUSES
     text = _("{count} selected").format(count=len(rows)) if rows else ""
     return not takeable, text, not rows
@@ -49,11 +52,13 @@ def selection_changed(rows):
           prevent_initial_call=True)
 def take_selected(_clicks, rows, refresh):
     user = require("take")
-    if not rows or len(rows) != 1 or not isinstance(rows[0].get("id"), int):
+    rows = as_list_of_dicts(rows)
+    case_id = as_id(rows[0].get("id")) if rows and len(rows) == 1 else None
+    if case_id is None:
         return make_toast(_("Select one case to take."), kind="warning"), no_update
     try:
         with transaction() as s:
-            case = take_case(s, rows[0]["id"], actor=s.get(User, user.id))
+            case = take_case(s, case_id, actor=s.get(User, user.id))
             number = case.number
     except ActionError as refused:
         return make_toast(_(str(refused)), kind="danger", header=_("Not taken")), _refresh(refresh)
@@ -68,11 +73,18 @@ def take_selected(_clicks, rows, refresh):
           prevent_initial_call=True)
 def apply_bulk(_clicks, rows, action, assignee, priority, tag, refresh):
     user = require("bulk")
-    ids = [row.get("id") for row in rows or []]
+    rows, action = as_list_of_dicts([] if rows is None else rows), as_text(action)
+    if not rows:
+        return make_toast(_("Select at least one case."), kind="warning"), no_update
+    ids = [row.get("id") for row in rows]
     if action == "assign":
-        value = int(assignee) if assignee and str(assignee).isdigit() else None
+        try:
+            value = as_choice_id(assignee)  # "" is "Nobody (unassign)"; anything else must be a person
+        except ValueError:
+            return make_toast(_("Choose a person from the list."), kind="danger"), no_update
     else:
-        value = {"priority": priority, "tag": tag}.get(action)
+        # The model checks a priority against its list; a tag must be text (never the repr of a list).
+        value = {"priority": "" if priority is None else priority, "tag": as_text(tag)}.get(action)
     try:
         result = bulk_apply(transaction, actor_id=user.id, case_ids=ids, action=action, value=value)
     except ActionError as refused:
@@ -87,9 +99,10 @@ def apply_bulk(_clicks, rows, action, assignee, priority, tag, refresh):
           State("home-new-customer", "value"), prevent_initial_call=True)
 def find_customers(text, chosen):
     require("view_queue")
+    chosen = as_id(chosen)
     with read_session() as s:
-        found = case_queries.search_customers(s, text or "")
-        if chosen and all(i != chosen for i, _n, _e in found):
+        found = case_queries.search_customers(s, as_text(text) or "")
+        if chosen is not None and all(i != chosen for i, _n, _e in found):
             current = case_queries.customer_label(s, chosen)
             found = [current, *found] if current else found
     return [{"label": f"{name} <{email}>" if email else name, "value": i} for i, name, email in found]
@@ -107,13 +120,15 @@ def customer_orders(customer_id):
 def validate_new_case(values: dict) -> dict[str, str]:
     """Field → message for what the form can tell before asking the model."""
     errors = {}
-    subject = (values.get("subject") or "").strip()
+    subject = (as_text(values.get("subject")) or "").strip()  # not text: no subject at all
     if not subject:
         errors["subject"] = _("Enter a subject.")
     elif len(subject) > SUBJECT_LENGTH:
         errors["subject"] = _("A subject is at most {n} characters.").format(n=SUBJECT_LENGTH)
-    body = (values.get("body") or "").strip()
-    if len(body) > BODY_LENGTH:
+    body = as_text("" if values.get("body") is None else values.get("body"))
+    if body is None:
+        errors["body"] = _("The message must be text.")
+    elif len(body.strip()) > BODY_LENGTH:
         errors["body"] = _("A message is at most {n} characters.").format(n=BODY_LENGTH)
     if values.get("order") is not None and values.get("customer") is None:
         errors["order"] = _("Choose the customer first.")

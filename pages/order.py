@@ -11,7 +11,8 @@ from components.i18n import N_, _, page_title
 from components.order import make_case_banner, make_order_sections
 from components.order_compare import make_compare_table
 from components.order_actions import (
-    REASON_LISTS, action_label, make_action_form, make_action_modal, make_note, make_preview, make_toast,
+    ACTION_LABELS, REASON_LISTS, action_label, make_action_form, make_action_modal, make_note, make_preview,
+    make_toast,
 )
 from model.actions import ActionError
 from model.entities import OrderSummary, User
@@ -23,6 +24,7 @@ from pages import _order_actions as order_actions
 from pages import _order_compare as order_compare
 from pages._db import read_session, transaction
 from pages._guard import can, current_user_record, require_order_action
+from pages._inputs import STALE_PAGE, as_dict, as_id, as_index, as_list_of_dicts, as_text
 
 dash.register_page(__name__, path_template="/orders/<number>", title=page_title(N_("Order")))
 
@@ -65,6 +67,22 @@ def _return_order(order, target):
     return next((ro for ro in order.return_orders if ro.id == target), None)
 
 
+def _order_view(view) -> dict | None:
+    """The order-view store as layout() wrote it (an order id and its number), else None."""
+    view = as_dict(view)
+    if view is None or as_id(view.get("order_id")) is None or not as_text(view.get("number"), max_len=40):
+        return None
+    return view
+
+
+def _action_request(request) -> dict | None:
+    """The order-action-request store as open_action wrote it (one of the panel's actions), else None."""
+    request = as_dict(request)
+    if request is None or as_text(request.get("action")) not in ACTION_LABELS:
+        return None
+    return request
+
+
 @callback(Output("order-action-modal", "is_open"), Output("order-action-title", "children"),
           Output("order-action-body", "children"), Output("order-action-request", "data"),
           Output("order-action-preview", "children", allow_duplicate=True),
@@ -77,15 +95,20 @@ def open_action(_clicks, _dismiss, view):
     trigger = ctx.triggered_id
     if trigger == "order-action-dismiss":
         return False, no_update, no_update, None, None, True
+    view = _order_view(view)
     # Re-rendered sections bring new buttons with n_clicks 0: that is not a click.
-    if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0]["value"] or not view:
+    if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0]["value"] or view is None:
         return (no_update,) * 6
-    action, target = trigger["action"], trigger["target"]
+    action, target = as_text(trigger.get("action")), trigger.get("target")
+    if action not in ACTION_LABELS:
+        return (no_update,) * 6
     with read_session() as s:
         order = load_order(s, view["order_id"])
         if order is None:
             return (no_update,) * 6
         return_order = _return_order(order, target)
+        if return_order is None and action in order_actions.RETURN_ORDER_ACTIONS:
+            return (no_update,) * 6  # receive and close act on one of this order's return orders only
         lines_open = order_actions.available(order, action, return_order)
         reasons = current_policy().reasons_for(REASON_LISTS[action]) if action in REASON_LISTS else ()
         body = make_action_form(action, order, available=lines_open, reasons=reasons, conditions=CONDITIONS,
@@ -99,14 +122,26 @@ def open_action(_clicks, _dismiss, view):
     return True, title, body, request, initial, action != "close_return" or _blocked(initial)
 
 
-def _collect(pattern_list) -> dict:
-    """{id key: value} from a pattern-matching ALL input/state list."""
+def _collect(pattern_list) -> dict | None:
+    """{id key: value} from a pattern-matching ALL input/state list; None when an id is not the form's
+    (a line id that is no number, a field name that is no text): the form is then refused as a whole."""
+    items = as_list_of_dicts([] if pattern_list is None else pattern_list)
+    if items is None:
+        return None
     out = {}
-    for item in pattern_list or []:
-        ident = item["id"]
-        key = ident.get("line", ident.get("name"))
+    for item in items:
+        ident = as_dict(item.get("id")) or {}
+        key = as_index(ident["line"]) if "line" in ident else as_text(ident.get("name"))
+        if key is None:
+            return None
         out[key] = item.get("value")
     return out
+
+
+def _collect_all(pattern_lists) -> list[dict] | None:
+    """Quantities, amounts and fields of the form, each collected; None if any is not the form's."""
+    collected = [_collect(items) for items in pattern_lists[:3]]
+    return None if None in collected else collected
 
 
 def _request(request: dict, view: dict, quantities, amounts, fields) -> order_actions.Request:
@@ -122,7 +157,10 @@ def _preview_for(s, request, view, quantities, amounts, fields):
                          color="warning", id="order-preview-error")
     actor = s.get(User, current_user_record().id)
     submission = _request(request, view, quantities, amounts, fields)
-    preview = order_actions.dry_run(s, submission, actor)
+    try:
+        preview = order_actions.dry_run(s, submission, actor)
+    except ActionError as error:  # the request itself is refused (order_actions.check_request)
+        return make_note(_(str(error)), color="warning", id="order-preview-error")
     if preview is None:
         if not submission.lines:
             return make_note(_("Enter the units for at least one line."), color="warning")
@@ -136,10 +174,10 @@ def _preview_for(s, request, view, quantities, amounts, fields):
 def show_preview(_quantities, _amounts, _fields, request, view):
     """The dry run through the same code as the action, on every change of the form."""
     require_order_action()
-    if not request or not view:
+    request, view, form = _action_request(request), _order_view(view), _collect_all(ctx.inputs_list)
+    if request is None or view is None or form is None:
         return no_update, True
-    shown = dry_run_shown(request, view, _collect(ctx.inputs_list[0]), _collect(ctx.inputs_list[1]),
-                          _collect(ctx.inputs_list[2]))
+    shown = dry_run_shown(request, view, *form)
     return shown, _blocked(shown)
 
 
@@ -177,11 +215,14 @@ class _DryRunDone(Exception):
           State("order-action-request", "data"), State("order-view", "data"), prevent_initial_call=True)
 def confirm_action(n_clicks, _quantities, _amounts, _fields, request, view):
     """Run the action once (the key makes a double click a replay), then show the new state."""
-    user = require_order_action(request.get("action") if isinstance(request, dict) else None)
+    user = require_order_action(as_text(request.get("action")) if isinstance(request, dict) else None)
     if not n_clicks or not request or not view:
         return (no_update,) * 4
-    submission = _request(request, view, _collect(ctx.states_list[0]), _collect(ctx.states_list[1]),
-                          _collect(ctx.states_list[2]))
+    request, view, form = _action_request(request), _order_view(view), _collect_all(ctx.states_list)
+    if request is None or view is None or form is None or not as_text(request.get("key")):
+        stale = _(STALE_PAGE)
+        return make_toast(stale, kind="danger"), no_update, True, make_note(stale, color="warning")
+    submission = _request(request, view, *form)
     try:
         with transaction() as s:
             actor = s.get(User, user.id)
@@ -203,13 +244,14 @@ def confirm_action(n_clicks, _quantities, _amounts, _fields, request, view):
 def compare_resolutions(n_clicks, _quantities, percent, view):
     """Each action's dry run for the units the customer complains about, side by side."""
     user = require_order_action()
-    if not n_clicks or not view:
+    view, quantities = _order_view(view), _collect(ctx.states_list[0])
+    if not n_clicks or view is None or quantities is None:
         return no_update
 
     def build(s):
         actor = s.get(User, user.id)
         try:
-            outcomes = order_compare.compare(s, view["order_id"], _collect(ctx.states_list[0]), percent, actor)
+            outcomes = order_compare.compare(s, view["order_id"], quantities, percent, actor)
         except order_compare.CompareInputError as error:
             return make_note(_(str(error)), color="warning", id="order-compare-error")
         currency = s.get(OrderSummary, view["order_id"]).currency

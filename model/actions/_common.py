@@ -14,6 +14,7 @@ from ..entities import (
     AuditEvent, Case, ChangeOrder, CreditMemo, FulfillmentOrder, IdempotencyKey, OrderRollup,
     OrderSummary, PendingApproval, ReturnOrder, Role, User, utcnow,
 )
+from ..ids import valid_id
 from ..permissions import can, capability as _capability, service_capability
 from ..policy import current_policy
 
@@ -80,6 +81,8 @@ def lock_order(s: Session, order_id, *, fulfillment: bool = False) -> OrderSumma
     """
     if not isinstance(order_id, int) or isinstance(order_id, bool):
         raise ActionError("Choose an order.")
+    if valid_id(order_id) is None:
+        raise ActionError(f"Order {order_id} does not exist.")
     load = selectinload if s.get_bind().dialect.name == "postgresql" else joinedload
     options = [joinedload(OrderSummary.payment, innerjoin=True), load(OrderSummary.lines)]
     if fulfillment:
@@ -117,6 +120,8 @@ def start_order_action(s: Session, *, action: str, order_id, actor: User | None,
 def lock_case(s: Session, case_id) -> Case:
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         raise ActionError("Choose a case.")
+    if valid_id(case_id) is None:
+        raise ActionError(f"Case {case_id} does not exist.")
     case = s.execute(
         select(Case).where(Case.id == case_id).with_for_update()
         .execution_options(populate_existing=True)
@@ -231,6 +236,8 @@ def check_case(s: Session, order: OrderSummary, case_id) -> int | None:
         return None
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         raise ActionError("Choose a case.")
+    if valid_id(case_id) is None:
+        raise ActionError(f"Case {case_id} does not exist.")
     row = s.execute(select(Case.order_id, Case.customer_id, Case.number).where(Case.id == case_id)).first()
     if row is None:
         raise ActionError(f"Case {case_id} does not exist.")

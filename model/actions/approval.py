@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..entities import ApprovalStatus, PendingApproval, User, utcnow
+from ..ids import valid_id
 from ._common import ActionError, is_approver, lock_order, record, require_actor
 
 
@@ -31,6 +32,8 @@ def _lock_pending(s: Session, pending_approval_id, actor: User) -> PendingApprov
         raise ActionError("Only a manager can approve or reject refunds.")
     if not isinstance(pending_approval_id, int) or isinstance(pending_approval_id, bool):
         raise ActionError("Choose an approval request.")
+    if valid_id(pending_approval_id) is None:
+        raise ActionError(f"Approval request {pending_approval_id} does not exist.")
     order_id = s.execute(select(PendingApproval.order_id).where(
         PendingApproval.id == pending_approval_id)).scalar_one_or_none()
     if order_id is None:

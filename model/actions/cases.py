@@ -13,6 +13,7 @@ from ..entities import (
     Case, CaseChannel, CaseMessage, CasePriority, CaseStatus, CaseTag, CaseType, Customer,
     CustomerEmail, MessageKind, OrderSummary, User, utcnow,
 )
+from ..ids import valid_id
 from ..policy import current_policy
 from ..permissions import can
 from ._common import NUMBER_PREFIX, ActionError, assign_number, lock_case, record, require_actor
@@ -75,8 +76,7 @@ def _closed_error(case: Case) -> ActionError:
 # --- customer and order -----------------------------------------------------------
 def _customer(s: Session, customer_id, sender_email) -> Customer | None:
     if customer_id is not None:
-        valid = isinstance(customer_id, int) and not isinstance(customer_id, bool)
-        customer = s.get(Customer, customer_id) if valid else None
+        customer = s.get(Customer, customer_id) if valid_id(customer_id) is not None else None
         if customer is None:
             raise ActionError(f"Customer {customer_id} does not exist.")
         return customer
@@ -92,7 +92,7 @@ def _customer(s: Session, customer_id, sender_email) -> Customer | None:
 
 
 def _given_order(s: Session, order_id, customer: Customer | None) -> OrderSummary:
-    order = s.get(OrderSummary, order_id) if isinstance(order_id, int) and not isinstance(order_id, bool) else None
+    order = s.get(OrderSummary, order_id) if valid_id(order_id) is not None else None
     if order is None:
         raise ActionError(f"Order {order_id} does not exist.")
     if customer is not None and order.customer_id != customer.id:
@@ -196,7 +196,7 @@ def assign_case(s: Session, case_id: int, assignee_id: int | None, *, actor: Use
         raise ActionError("Only a lead, a manager or an admin can assign cases; use Take to work on one yourself.")
     assignee = None
     if assignee_id is not None:
-        if isinstance(assignee_id, int) and not isinstance(assignee_id, bool):
+        if valid_id(assignee_id) is not None:
             assignee = s.get(User, assignee_id)
         if assignee is None:
             raise ActionError(f"User {assignee_id} does not exist.")

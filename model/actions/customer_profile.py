@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from ..entities import Customer, CustomerAddress, CustomerEmail, CustomerPhone, CustomerTag, User
+from ..ids import valid_id
 from ._common import ActionError, record, require_actor
 from .customers import known_time_zone, validate_email, validate_name, validate_phone
 from .users import LANGUAGES
@@ -54,7 +55,7 @@ def update_customer(s: Session, customer_id: int, *, actor: User, **changes) -> 
         raise ProfileError({name: "is not a field of a customer profile." for name in unknown})
     if not isinstance(customer_id, int) or isinstance(customer_id, bool):
         raise ActionError("Choose a customer.")
-    customer = s.get(Customer, customer_id)
+    customer = s.get(Customer, customer_id) if valid_id(customer_id) is not None else None
     if customer is None:
         raise ActionError(f"Customer {customer_id} does not exist.")
     clean, errors, items = {}, {}, {}

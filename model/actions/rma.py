@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..entities import ChangeKind, ReturnOrder, ReturnOrderLine, ReturnOrderStatus, User, utcnow
+from ..ids import valid_id
 from ..money import ZERO, round_money
 from ..policy import CONDITIONS
 from ._common import (
@@ -40,13 +41,17 @@ def create_return_order(s: Session, order_id: int, lines, *, actor: User, reason
     return return_order
 
 
-def _lock_return_order(s: Session, return_order_id) -> tuple[ReturnOrder, object]:
+def _lock_return_order(s: Session, return_order_id, order_id: int | None = None) -> tuple[ReturnOrder, object]:
+    """The return order and its order, locked; with `order_id`, only a return order of that order."""
     if not isinstance(return_order_id, int) or isinstance(return_order_id, bool):
         raise ActionError("Choose a return order.")
-    order_id = s.execute(select(ReturnOrder.order_id).where(ReturnOrder.id == return_order_id)).scalar_one_or_none()
-    if order_id is None:
+    owner = s.execute(select(ReturnOrder.order_id).where(ReturnOrder.id == return_order_id)
+                      ).scalar_one_or_none() if valid_id(return_order_id) is not None else None
+    if owner is None:
         raise ActionError(f"Return order {return_order_id} does not exist.")
-    order = lock_order(s, order_id)
+    if order_id is not None and owner != order_id:
+        raise ActionError("This return order belongs to another order; nothing was changed.")
+    order = lock_order(s, owner)
     return_order = s.execute(
         select(ReturnOrder).where(ReturnOrder.id == return_order_id).options(selectinload(ReturnOrder.lines))
         .execution_options(populate_existing=True)).scalar_one()
@@ -55,10 +60,11 @@ def _lock_return_order(s: Session, return_order_id) -> tuple[ReturnOrder, object
 
 def receive_return_order(s: Session, return_order_id: int, lines=None, *, actor: User,
                          condition: str = "resellable", idempotency_key: str | None = None,
-                         case_id: int | None = None) -> ReturnOrder:
+                         case_id: int | None = None, order_id: int | None = None) -> ReturnOrder:
     """Record the units that arrived (fewer than expected is allowed) and their condition.
 
     The same idempotency key again returns the return order without counting the units twice.
+    `order_id`: the order the request came from; a return order of any other order is refused.
     """
     require_actor(actor, "order.rma")
     if condition not in CONDITIONS:
@@ -66,7 +72,7 @@ def receive_return_order(s: Session, return_order_id: int, lines=None, *, actor:
     arguments = {"return_order_id": return_order_id, "lines": _lines_argument(lines), "condition": condition}
     if (done := claim_key(s, idempotency_key, "receive_return_order", arguments)) is not None:
         return done
-    return_order, order = _lock_return_order(s, return_order_id)
+    return_order, order = _lock_return_order(s, return_order_id, order_id)
     check_case(s, order, case_id)
     if return_order.status == ReturnOrderStatus.CLOSED:
         raise ActionError(f"Return order {return_order.number} is closed.")
@@ -119,15 +125,17 @@ ACTION_STEPS["close_return_order"] = (rma_fees,)
 
 
 def close_return_order(s: Session, return_order_id: int, *, actor: User, idempotency_key: str | None = None,
-                       case_id: int | None = None, _dry_run: bool = False, _approval=None):
+                       case_id: int | None = None, order_id: int | None = None, _dry_run: bool = False,
+                       _approval=None):
     """Change order, credit memo and refund for what was received; the rest becomes returnable again.
 
     Returns the credit memo, None when nothing was refunded, or a PendingApproval.
+    `order_id`: the order the request came from; a return order of any other order is refused.
     """
     require_actor(actor, "order.rma")
     if not isinstance(return_order_id, int) or isinstance(return_order_id, bool):
         raise ActionError("Choose a return order.")
-    return_order, order = _lock_return_order(s, return_order_id)
+    return_order, order = _lock_return_order(s, return_order_id, order_id)
     if return_order.status == ReturnOrderStatus.CLOSED and idempotency_key is None:
         raise ActionError(f"Return order {return_order.number} is already closed.")
     received = {rl.line_id: rl.received for rl in return_order.lines if rl.received}

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..entities import ApprovalStatus, OrderItemSummary, OrderSummary, PendingApproval, ReturnOrder, User
+from ..ids import valid_id
 
 LIST_LIMIT = 200
 
@@ -85,7 +86,7 @@ def pending_approvals(s: Session, *, limit: int = LIST_LIMIT) -> PendingList:
 
 def pending_request(s: Session, request_id) -> PendingRow | None:
     """One request if it is still pending, else None (decided meanwhile, or no such id)."""
-    if not isinstance(request_id, int) or isinstance(request_id, bool):
+    if valid_id(request_id) is None:
         return None
     rows = _rows(s, (PendingApproval.id == request_id) & (PendingApproval.status == ApprovalStatus.PENDING), 1)
     return rows[0] if rows else None

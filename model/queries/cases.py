@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..entities import (
     AuditEvent, Case, CaseMessage, CaseTag, Customer, CustomerEmail, OrderSummary, User, utcnow,
 )
+from ..ids import valid_id
 from .queue import FINISHED_STATUSES, OPEN_STATUSES
 
 NUMBER_LENGTH = 32
@@ -170,14 +171,17 @@ def search_customers(s: Session, text: str, *, limit: int = 20) -> list[tuple[in
     return [tuple(row) for row in rows]
 
 
-def customer_label(s: Session, customer_id: int) -> tuple[int, str, str | None] | None:
+def customer_label(s: Session, customer_id) -> tuple[int, str, str | None] | None:
+    """(id, name, primary email) of the customer, or None for anything that names no customer."""
+    if valid_id(customer_id) is None:
+        return None
     facts = customer_facts(s, customer_id)
     return (facts.id, facts.name, facts.email) if facts else None
 
 
 def customer_orders(s: Session, customer_id, *, limit: int = 100) -> list[tuple[int, str, datetime]]:
     """This customer's newest orders: (id, number, placed at)."""
-    if not isinstance(customer_id, int) or isinstance(customer_id, bool):
+    if valid_id(customer_id) is None:
         return []
     return [tuple(row) for row in s.execute(
         select(OrderSummary.id, OrderSummary.number, OrderSummary.placed_at)

@@ -11,6 +11,7 @@ from ..entities import (
     ApprovalStatus, AuditEvent, Case, FulfillmentOrder, FulfillmentStatus, OrderSummary, PendingApproval,
     ReturnOrder, ReturnOrderStatus, User,
 )
+from ..ids import valid_id
 from ..money import ZERO
 from ..actions.credit_shipping import creditable_shipping
 from ..actions.discount import explain_discount
@@ -39,12 +40,22 @@ def load_order(s: Session, number_or_id) -> OrderSummary | None:
     )
     stmt = select(OrderSummary).options(*options)
     if isinstance(number_or_id, int):
+        if valid_id(number_or_id) is None:
+            return None
         stmt = stmt.where(OrderSummary.id == number_or_id)
     elif isinstance(number_or_id, str) and 0 < len(number_or_id) <= 32:
         stmt = stmt.where(OrderSummary.number == number_or_id.strip().upper())
     else:
         return None
     return s.execute(stmt).scalar_one_or_none()
+
+
+def is_return_order_of(s: Session, return_order_id, order_id) -> bool:
+    """Whether the return order is one of this order's (False for anything that is no id)."""
+    if valid_id(return_order_id) is None or valid_id(order_id) is None:
+        return False
+    return s.scalar(select(ReturnOrder.id).where(ReturnOrder.id == return_order_id,
+                                                 ReturnOrder.order_id == order_id)) is not None
 
 
 def action_states(s: Session, order: OrderSummary) -> list[ActionState]:

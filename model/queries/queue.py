@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, Integer, cast, extract, func, select
 from sqlalchemy.orm import Session
 
 from ..entities import Case, CaseTag, utcnow
+from ..ids import valid_id
 from .queue_filters import (  # noqa: F401 - the queue's public names
     CHOICES, DUE_SOON, FINISHED_STATUSES, MAX_SEARCH_LENGTH, OPEN_STATUSES, QueueFilter, QueueQueryError,
     filter_where,
@@ -203,7 +204,7 @@ def forget_counts() -> None:
 
 def existing_case_ids(s: Session, ids, *, limit: int = MAX_PAGE) -> list[int]:
     """Of the given case ids (the grid's selection), those that exist, in id order."""
-    wanted = sorted({i for i in ids or () if isinstance(i, int) and not isinstance(i, bool)})
+    wanted = sorted({i for i in ids or () if valid_id(i) is not None})  # beyond 32 bits: no case
     if len(wanted) > limit:
         raise QueueQueryError(f"Select at most {limit} cases at once.")
     return list(s.scalars(select(Case.id).where(Case.id.in_(wanted)).order_by(Case.id))) if wanted else []

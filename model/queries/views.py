@@ -46,13 +46,16 @@ def find_view(s: Session, user_id: int, key: str) -> View | None:
 
 def save_view(s: Session, user_id: int, name: str, query: str) -> View:
     """Save (or overwrite, by name) one of this person's views."""
-    name = " ".join(str(name or "").split())
+    name = " ".join(name.split()) if isinstance(name, str) else ""  # never the repr of a list
     if not name or len(name) > NAME_LENGTH:
         raise ActionError(f"Name the view (1 to {NAME_LENGTH} characters).")
     if any(name.casefold() == view.name.casefold() for view in DEFAULT_VIEWS):
         raise ActionError(f"“{name}” is a built-in view; choose another name.")
+    query = "" if query is None else query
+    if not isinstance(query, str):
+        raise ActionError("This filter cannot be saved; reload the queue and try again.")
     try:
-        query = QueueFilter.from_query(query or "").to_query()
+        query = QueueFilter.from_query(query).to_query()
     except QueueQueryError as error:
         raise ActionError(str(error)) from None
     view = s.execute(select(SavedView).where(SavedView.user_id == user_id, SavedView.name == name)

@@ -1,9 +1,11 @@
 """The approvals list: pending requests with their order, amount, requester, reason and what was asked."""
 from decimal import Decimal
 
+import pytest
+
 from model.actions import (
-    approve_action, close_return_order, create_return_order, discount_items, receive_return_order, reject_action,
-    return_items,
+    ActionError, approve_action, close_return_order, create_return_order, discount_items, receive_return_order,
+    reject_action, return_items,
 )
 from model.entities import OrderSummary, PendingApproval, User
 from model.queries.approvals import pending_approvals, pending_request
@@ -88,5 +90,13 @@ def test_rma_close_names_its_return_order(Session, users, catalog, customer_id):
 
 
 def test_bad_request_ids_find_nothing(Session, users):  # noqa: N803
+    # Beyond 32 bits PostgreSQL would refuse the statement (integer out of range): no request has such an id.
+    bad_ids = (None, "1", True, 1.0, 99999, 0, -1, 2 ** 31, 2 ** 40, 2 ** 63)
     with Session() as s:
-        assert [pending_request(s, bad) for bad in (None, "1", True, 1.0, 99999)] == [None] * 5
+        assert [pending_request(s, bad) for bad in bad_ids] == [None] * len(bad_ids)
+    with Session() as s:
+        manager = s.get(User, users["manager"].id)
+        with pytest.raises(ActionError, match=f"^Approval request {2 ** 40} does not exist"):
+            approve_action(s, 2 ** 40, actor=manager)
+        with pytest.raises(ActionError, match=f"^Approval request {2 ** 40} does not exist"):
+            reject_action(s, 2 ** 40, actor=manager, reason="no")

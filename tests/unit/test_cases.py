@@ -33,6 +33,25 @@ def orders(Session, users, catalog, customer_id):
                 "grace": grace_order.number, "grace_id": grace_order.id, "grace_customer": grace.id}
 
 
+@pytest.mark.parametrize("beyond", [2 ** 31, 2 ** 40, 2 ** 63])
+def test_an_id_beyond_32_bits_names_no_case_customer_or_person(Session, users, customer_id, beyond):
+    """PostgreSQL refuses such a number in a statement (integer out of range): it is "not found"."""
+    from model.queries.cases import customer_label, customer_orders
+    with Session.begin() as s:
+        case = create_case(s, subject="Out of range", customer_id=customer_id, actor=users["lead"])
+    with Session() as s:
+        assert customer_label(s, beyond) is None and customer_orders(s, beyond) == []
+    before = digest(Session)
+    for act, what in ((lambda s, actor: take_case(s, beyond, actor=actor), "Case"),
+                      (lambda s, actor: assign_case(s, case.id, beyond, actor=actor), "User"),
+                      (lambda s, actor: link_case_order(s, case.id, beyond, actor=actor), "Order"),
+                      (lambda s, actor: create_case(s, subject="x", customer_id=beyond, actor=actor), "Customer")):
+        with pytest.raises(ActionError, match=f"^{what} {beyond} does not exist"):
+            with Session.begin() as s:
+                act(s, s.get(User, users["lead"].id))
+    assert digest(Session) == before
+
+
 @pytest.fixture
 def case_id(Session, users, customer_id):
     with Session.begin() as s:

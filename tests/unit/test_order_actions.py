@@ -234,6 +234,43 @@ def test_rma_policy_fees_reduce_the_refund(Session, agent, catalog, customer_id)
         set_policy(None)
 
 
+def test_a_return_order_of_another_order_is_refused_where_an_order_is_named(Session, agent, catalog, customer_id):
+    """Given order B's return order, when receive or close is asked from order A (a forged request from
+    A's page: order_id=A), then it is refused and nothing moves; from B it goes through."""
+    order_a = make_order(Session, agent, customer_id, ship=True)
+    order_b = make_order(Session, agent, customer_id, ship=True)
+    b_line = line_ids(Session, order_b)[0]
+    with Session.begin() as s:
+        rma_b = create_return_order(s, order_b, {b_line: 1}, actor=agent, reason="wrong_size").id
+    other = "belongs to another order"
+    refused(Session, lambda s: receive_return_order(s, rma_b, {b_line: 1}, actor=agent, order_id=order_a), other)
+    refused(Session, lambda s: close_return_order(s, rma_b, actor=agent, order_id=order_a), other)
+    with Session() as s:  # the dry run of the close, as the page previews it: refused the same way
+        assert other in preview(close_return_order, s, rma_b, actor=agent, order_id=order_a).error
+    with Session.begin() as s:
+        receive_return_order(s, rma_b, {b_line: 1}, actor=agent, order_id=order_b)
+        assert close_return_order(s, rma_b, actor=agent, order_id=order_b).amount > 0
+
+
+@pytest.mark.parametrize("action", ["receive_return", "close_return"])
+def test_the_order_page_refuses_a_return_order_of_another_order(Session, agent, catalog, customer_id, action):
+    """Given order B's return order, when order A's Actions panel names it (dry run or for real),
+    then the page refuses it before any service runs and nothing moves."""
+    from pages import _order_actions as order_actions
+
+    order_a = make_order(Session, agent, customer_id, ship=True)
+    order_b = make_order(Session, agent, customer_id, ship=True)
+    b_line = line_ids(Session, order_b)[0]
+    with Session.begin() as s:
+        rma_b = create_return_order(s, order_b, {b_line: 1}, actor=agent, reason="wrong_size").id
+    forged = order_actions.Request(action=action, order_id=order_a, target=rma_b, quantities={b_line: 1})
+    refused(Session, lambda s: order_actions.run(s, forged, agent, key=f"k-{action}"), "belongs to another order")
+    refused(Session, lambda s: order_actions.dry_run(s, forged, agent), "belongs to another order")
+    own = order_actions.Request(action=action, order_id=order_b, target=rma_b, quantities={b_line: 1})
+    with Session.begin() as s:
+        order_actions.check_request(s, own)  # its own order's page: accepted
+
+
 def return_shipping_fee_step(flow):
     """An extra policy step: a flat 1.00 fee on immediate returns."""
     flow.fees += D("1.00")

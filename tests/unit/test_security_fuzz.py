@@ -250,91 +250,6 @@ def targets(world: World) -> list[Target]:
     ]
 
 
-# --- defects found by this fuzzing, in files other helpers own ---------------------------------------
-# Each crashed its callback (a 500 before app.callback_failed turned such crashes into a toast) or
-# changed data. The fuzz tolerates the safety net's toast on these callbacks only (and still demands
-# an unchanged database); test_known_defect_is_still_there reproduces each one and is expected to
-# fail (strict xfail) until the owner fixes it, then the row must go.
-# Keys are callback names, with "|variant" when one callback has more than one defect; a fourth
-# element names the only backend where the defect shows.
-KNOWN_DEFECTS: dict[str, tuple] = {
-    "pages.home:serve_rows": ("pages/home.py", "getRowsRequest that is not an object → AttributeError",
-                              lambda r, w: r.set("home-grid", "x", trigger=True)),
-    "pages.customers:serve_rows": ("pages/customers.py", "getRowsRequest that is not an object → AttributeError",
-                                   lambda r, w: r.set("customers-grid", "x", trigger=True)),
-    "pages.customer:edit_addresses": ("pages/customer.py", "Remove index that is not a number → TypeError",
-                                      lambda r, w: r.set("customer-address-remove", [(
-                                          {"type": "customer-address-remove", "index": "x"}, 1)], trigger=True)),
-    "pages.order:open_action": ("pages/order.py", "order-view store that is not an object → TypeError",
-                                lambda r, w: r.set("order-action", [({"type": "order-action", "action": "cancel",
-                                                                      "target": 0}, 1)], trigger=True)
-                                .set("order-view", "x")),
-    "pages.order:show_preview": ("pages/order.py", "request store that is not an object → TypeError",
-                                 lambda r, w: r.set("order-qty", [({"type": "order-qty", "line": w.order_a_lines[0]},
-                                                                   1)], trigger=True).set("order-action-request", "x")),
-    "pages.order:compare_resolutions": ("pages/order.py", "order-view without order_id → KeyError",
-                                        lambda r, w: r.set("order-view", {"number": w.order_a_number})),
-    "pages.analytics:apply_preset": ("pages/analytics.py", "preset that is a list → TypeError (unhashable)",
-                                     lambda r, w: r.set("analytics-preset", ["x"], trigger=True)),
-    "pages.analytics:what_if": ("pages/analytics.py", "currency that is a list → TypeError (unhashable)",
-                                lambda r, w: r.set("analytics-currency", ["x"], trigger=True)),
-    "pages.case:send_message": ("pages/case.py", "message body that is not text → AttributeError",
-                                lambda r, w: r.set("case-compose-body", True).set("case-compose-kind", "note")),
-    "pages.case:save_fields": ("pages/case.py", "case-ref store without its number → KeyError",
-                               lambda r, w: r.set("case-ref", {"id": w.case_a})),
-    "pages.case:take_or_set_status": ("pages/case.py", "case-ref store without its id → KeyError",
-                                      lambda r, w: r.set("case-take", 1, trigger=True).set("case-ref", {})),
-    "pages.approvals:decide": ("pages/approvals.py + model/queries/approvals.py", "a request id beyond 32 bits "
-                               "reaches PostgreSQL → DataError (integer out of range)",
-                               lambda r, w: r.set("approvals-decision", {"decision": "approve", "request": 2 ** 40}),
-                               "postgresql"),
-    "pages.case:take_or_set_status|int": ("model/actions/_common.py (lock_case)", "a case id beyond 32 bits "
-                                          "reaches PostgreSQL → DataError (integer out of range)",
-                                          lambda r, w: r.set("case-take", 1, trigger=True)
-                                          .set("case-ref", {"id": 2 ** 40, "number": "x"}), "postgresql"),
-    "pages.home_actions:find_customers|int": ("model/queries/cases.py (customer_label)", "a customer id beyond 32 "
-                                              "bits reaches PostgreSQL → DataError (integer out of range)",
-                                              lambda r, w: r.set("home-new-customer", "a", "search_value",
-                                                                 trigger=True).set("home-new-customer", 2 ** 40,
-                                                                                   "value"), "postgresql"),
-    "pages.home:apply_filter_bar": ("pages/home.py", "tags that are a list, not text → AttributeError",
-                                    lambda r, w: r.set("home-filter-tags", ["x"], trigger=True)),
-    "pages.customer:save_profile": ("pages/customer.py", "a time zone that is not text → AttributeError",
-                                    lambda r, w: r.set("customer-time-zone", True)),
-    "pages.case:link_order": ("pages/case.py", "case-ref store without its id → KeyError",
-                              lambda r, w: r.set("case-ref", {"number": w.case_a_number})
-                              .set("case-order-choice", w.order_a)),
-    "pages.home_actions:selection_changed": ("pages/home_actions.py", "a selected row that is not an object → "
-                                             "AttributeError", lambda r, w: r.set("home-selected", ["x"], trigger=True)),
-    "pages.home_actions:find_customers": ("pages/home_actions.py + model/queries/cases.py", "a chosen customer "
-                                          "that is not an id → InvalidRequestError from session.get",
-                                          lambda r, w: r.set("home-new-customer", "ada", "search_value", trigger=True)
-                                          .set("home-new-customer", {"x": 1}, "value")),
-    "pages.home_actions:take_selected": ("pages/home_actions.py", "a selected row that is not an object → "
-                                         "AttributeError", lambda r, w: r.set("home-selected", ["x"])),
-    "pages.home_actions:apply_bulk": ("pages/home_actions.py", "a selected row that is not an object → "
-                                      "AttributeError", lambda r, w: r.set("home-selected", ["x"])
-                                      .set("home-bulk-action", "priority")),
-    "pages.home_actions:new_case": ("pages/home_actions.py", "subject that is not text → AttributeError",
-                                    lambda r, w: r.set("home-new-submit", 1, trigger=True)
-                                    .set("home-new-subject", True)),
-    "pages.home:save_or_delete_view": ("model/queries/views.py", "a view name that is not text is saved as "
-                                       "its repr (a list becomes the name \"['x']\"): data changed",
-                                       lambda r, w: r.set("home-view-save", 1, trigger=True)
-                                       .set("home-view-name", ["x"])),
-    "pages.order:confirm_action": ("pages/_order_actions.py", "receive on another customer's return order "
-                                   "from this order's page: the request's target is not checked against the "
-                                   "order shown, so order B's RMA changes from order A's page",
-                                   lambda r, w: r.set("order-action-request", {
-                                       "action": "receive_return", "target": w.return_order_b, "key": "k-b",
-                                       "received": None}).set("order-qty", [(
-                                           {"type": "order-qty", "line": w.order_b_lines[1]}, 1)])),
-}
-
-
-DEFECTIVE = {key.split("|")[0] for key in KNOWN_DEFECTS}
-
-
 def safety_net(response) -> bool:
     """app.callback_failed answered: the callback itself raised."""
     return response.status_code == 200 and "app-error-message" in response.get_data(as_text=True)
@@ -434,11 +349,8 @@ def run_target(target: Target, index: int, fuzz_app):
             assert response.status_code in (200, 204), (response.status_code, response.text[:500])
             assert "Traceback" not in response.text
         assert digest(world.url) == before, f"{label} changed the database with {json.dumps(body, default=str)[:2000]}"
-        if safety_net(response):
-            assert target.name in DEFECTIVE, f"{label} raised (see the log) for " \
-                                                 f"{json.dumps(body, default=str)[:2000]}"
-            outcomes["known defect: the safety net answered"] += 1
-        elif target.mode == "write" and response.status_code == 200:
+        assert not safety_net(response), f"{label} raised (see the log) for {json.dumps(body, default=str)[:2000]}"
+        if target.mode == "write" and response.status_code == 200:
             payload = response.json
             if payload.get("response"):
                 assert has_message(payload), f"{label}: no message for {json.dumps(body, default=str)[:1500]} " \
@@ -475,25 +387,3 @@ def test_every_callback_that_takes_input_is_fuzzed(fuzz_app):
     without_input = {"pages.home_actions:refresh_kpis"}  # an interval tick
     fuzzed = {t.name for t in targets(world)}
     assert set(server_callbacks(app)) - fuzzed - without_input == set()
-
-
-@pytest.mark.parametrize("name", sorted(KNOWN_DEFECTS))
-def test_known_defect_is_still_there(name, fuzz_app):
-    """The callback handles this request itself: an answer that is not the safety net's, data unchanged."""
-    owner, description, build, *only = KNOWN_DEFECTS[name]
-    app, world, clients, backend = fuzz_app
-    if only and backend not in only:
-        pytest.skip(f"shows on {only[0]} only")
-    if "admin" not in clients:
-        clients["admin"] = signed_in_client(app, "admin")
-    key, spec = server_callbacks(app)[name.split("|")[0]]
-    request = well_formed(Request(key, spec), world)
-    build(request, world)
-    before = digest(world.url)
-
-    response = post(clients["admin"], request.body())
-
-    handled = response.status_code in (200, 204) and not safety_net(response) and digest(world.url) == before
-    if not handled:
-        pytest.xfail(f"{owner}: {description}")
-    pytest.fail(f"{name} is fixed: remove its row from KNOWN_DEFECTS ({owner})")
