@@ -2273,8 +2273,12 @@ class _PostgresLoader:
     """COPY from each chunk file; audit event ids are numbered here, in copy order.
 
     User triggers (the queue's search documents) are disabled during the load,
-    then enabled and fired once per case by touching it.
+    then enabled; the search documents are built set-wise, SEARCH_CHUNK cases per
+    call of case_search_refresh (the function the triggers call), rather than by
+    touching each case: row by row, that took over 20 minutes at 200,000 cases.
     """
+
+    SEARCH_CHUNK = 20_000
 
     def __init__(self, engine):
         self.fairy = engine.raw_connection()
@@ -2294,7 +2298,11 @@ class _PostgresLoader:
         with self.connection.cursor() as cursor:
             for name, _, _ in TABLES:
                 cursor.execute(f'ALTER TABLE "{name}" ENABLE TRIGGER USER')
-            cursor.execute("UPDATE cases SET number = number")
+            cursor.execute("SELECT min(id), max(id) FROM cases")
+            low, high = cursor.fetchone()
+            for start in range(low or 1, (high or 0) + 1, self.SEARCH_CHUNK):
+                cursor.execute("SELECT case_search_refresh(ARRAY(SELECT id FROM cases WHERE id BETWEEN %s AND %s))",
+                               (start, start + self.SEARCH_CHUNK - 1))
         self.connection.commit()
         self.disabled = False
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -83,17 +84,22 @@ def lock_order(s: Session, order_id, *, fulfillment: bool = False) -> OrderSumma
         raise ActionError("Choose an order.")
     if valid_id(order_id) is None:
         raise ActionError(f"Order {order_id} does not exist.")
-    load = selectinload if s.get_bind().dialect.name == "postgresql" else joinedload
-    options = [joinedload(OrderSummary.payment, innerjoin=True), load(OrderSummary.lines)]
-    if fulfillment:
-        options.append(load(OrderSummary.fulfillment_orders).options(load(FulfillmentOrder.lines)))
-    order = s.execute(
-        select(OrderSummary).where(OrderSummary.id == order_id).options(*options)
-        .with_for_update().execution_options(populate_existing=True)
-    ).unique().scalar_one_or_none()
+    statement = _lock_order_statement(s.get_bind().dialect.name == "postgresql", fulfillment)
+    order = s.execute(statement, {"order_id": order_id}).unique().scalar_one_or_none()
     if order is None:
         raise ActionError(f"Order {order_id} does not exist.")
     return order
+
+
+@lru_cache(maxsize=None)
+def _lock_order_statement(on_postgresql: bool, fulfillment: bool):
+    """lock_order's statement, built once: its loader options cost more to build than to run."""
+    load = selectinload if on_postgresql else joinedload
+    options = [joinedload(OrderSummary.payment, innerjoin=True), load(OrderSummary.lines)]
+    if fulfillment:
+        options.append(load(OrderSummary.fulfillment_orders).options(load(FulfillmentOrder.lines)))
+    return (select(OrderSummary).where(OrderSummary.id == bindparam("order_id")).options(*options)
+            .with_for_update().execution_options(populate_existing=True))
 
 
 def start_order_action(s: Session, *, action: str, order_id, actor: User | None, reason: str | None,
