@@ -16,22 +16,20 @@ def make_empty_state(message: str, *, id: str | None = None, hint: str | None = 
 
 def make_not_found(*, id: str = "not-found") -> html.Div:  # noqa: A002
     """The body of the 404 page."""
-    return html.Div(
-        [
-            html.H1(_("Page not found"), className="h3"),
-            html.P(_("There is no page at this address."), className="text-body-secondary"),
-            dcc.Link(_("Back to the queue"), href="/", className="btn btn-primary"),
-        ],
-        id=id,
-    )
+    return _dead_end(_("Page not found"), _("There is no page at this address."), id=id)
 
 
 def make_forbidden(*, id: str = "forbidden") -> html.Div:  # noqa: A002
     """Shown by a page whose roles do not include the signed-in person."""
+    return _dead_end(_("Not allowed"), _("Your role does not give access to this page."), id=id)
+
+
+def _dead_end(title: str, message: str, *, id: str) -> html.Div:  # noqa: A002
+    """A heading, a sentence and the way back to the queue."""
     return html.Div(
         [
-            html.H1(_("Not allowed"), className="h3"),
-            html.P(_("Your role does not give access to this page."), className="text-body-secondary"),
+            html.H1(title, className="h3"),
+            html.P(message, className="text-body-secondary"),
             dcc.Link(_("Back to the queue"), href="/", className="btn btn-primary"),
         ],
         id=id,

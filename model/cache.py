@@ -204,11 +204,14 @@ def track_writes() -> None:
     with _tracking_lock:
         if _tracking:
             return
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "do_orm_execute", _do_orm_execute)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+        for name, listener in _listeners():
+            event.listen(Session, name, listener)
         _tracking = True
+
+
+def _listeners() -> tuple:
+    return (("after_flush", _after_flush), ("do_orm_execute", _do_orm_execute),
+            ("after_commit", _after_commit), ("after_soft_rollback", _after_soft_rollback))
 
 
 def stop_tracking() -> None:
@@ -217,8 +220,6 @@ def stop_tracking() -> None:
     with _tracking_lock:
         if not _tracking:
             return
-        event.remove(Session, "after_flush", _after_flush)
-        event.remove(Session, "do_orm_execute", _do_orm_execute)
-        event.remove(Session, "after_commit", _after_commit)
-        event.remove(Session, "after_soft_rollback", _after_soft_rollback)
+        for name, listener in _listeners():
+            event.remove(Session, name, listener)
         _tracking = False

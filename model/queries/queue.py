@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import BigInteger, Integer, cast, extract, func, select
 from sqlalchemy.orm import Session
@@ -61,8 +62,10 @@ TIME_COLUMNS = {"created": Case.created_at, "modified": Case.updated_at, "due": 
                 "resolved_at": Case.resolved_at, "last_message": Case.last_message_at}
 
 
-def page_columns(dialect: str) -> list:
-    return [*TEXT_COLUMNS, *(epoch_seconds(column, dialect).label(name) for name, column in TIME_COLUMNS.items())]
+@lru_cache(maxsize=None)
+def page_columns(dialect: str) -> tuple:
+    """The page's columns, built once per dialect (a page request would otherwise rebuild five casts)."""
+    return (*TEXT_COLUMNS, *(epoch_seconds(column, dialect).label(name) for name, column in TIME_COLUMNS.items()))
 
 
 TAG_LIST_CUT = 200  # model.entities.cases.TAG_LIST_LENGTH: a list this long may be cut
@@ -103,7 +106,7 @@ def queue_page(s: Session, flt: QueueFilter, *, user_id: int | None, start_row: 
     where = page_where(s, flt, user_id=user_id, filter_model=filter_model, now=now)
     total = _cached_count(s, where, _count_key(s, flt, user_id, filter_model, now))
     dialect = s.get_bind().dialect.name
-    if total is None or total >= SORT_MATCHES_THRESHOLD:
+    if dialect == "sqlite" and (total is None or total >= SORT_MATCHES_THRESHOLD):  # PostgreSQL: the same
         where = page_where(s, flt, user_id=user_id, filter_model=filter_model, now=now, indexed=False)
     statement = select(*page_columns(dialect)).where(*where).order_by(*order_by).offset(start_row).limit(limit)
     rows = [row._asdict() for row in s.connection().execute(statement)]  # Core rows: no ORM needed

@@ -8,27 +8,16 @@ import pytest
 import requests
 from dash.testing.wait import until
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.common.keys import Keys
 
 from model import db as model_db
 from model.actions import add_case_message, create_case, create_user
 from model.actions.customer_profile import update_customer
 from model.entities import Case, Customer, User
+from tests.browser.test_login import open_path, sign_in
 from tests.unit.security_support import ADMIN, PASSWORDS, build_world
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
 PROBE = '<img src=y onerror="window.__xss = (window.__xss || 0) + 1">'  # counts instead of blocking the page
-
-
-def open_path(dash_duo, app, path):
-    dash_duo.start_server(app, navigate=False)
-    dash_duo.driver.get(dash_duo.server.url + path)
-
-
-def sign_in(dash_duo, login, password):
-    dash_duo.wait_for_element("#login-form")
-    dash_duo.find_element("#login-login").send_keys(login)
-    dash_duo.find_element("#login-password").send_keys(password + Keys.ENTER)
 
 
 def visit(dash_duo, path: str, ready: str):
@@ -130,6 +119,7 @@ def test_given_an_admin_when_disabling_an_agent_then_the_agents_open_session_is_
     assert agent.get(dash_duo.server.url + "/_dash-layout").status_code == 200
 
     sign_in(dash_duo, ADMIN["login"], ADMIN["password"])
+    dash_duo.wait_for_element("#home-grid", timeout=20)  # signed in: leaving sooner would cancel the form's post
     visit(dash_duo, "/admin", "#admin-user-agent")
     button = dash_duo.find_element("#admin-user-agent button")
     assert button.text == "Disable"

@@ -288,3 +288,20 @@ def empty_postgres(url: str) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name in present)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def backend_url(backend: str, directory) -> str:
+    """A fresh database of `backend`: the emptied TEST_DATABASE_URL, or a SQLite file in `directory`."""
+    import os
+
+    import pytest
+
+    from tests.app_helpers import sqlite_url
+
+    if backend != "postgresql":
+        return sqlite_url(directory)
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL case skipped")
+    empty_postgres(url)
+    return url

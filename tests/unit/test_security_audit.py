@@ -1,7 +1,7 @@
 """Every service that writes leaves an audit event: who (actor), when, what, before/after.
 
 The services are found, not listed by hand: every public function of
-model.actions' modules (and model.case_edits) that takes an `actor` or
+model.actions' modules that takes an `actor` or
 `actor_id`, plus everything model.actions exports, minus the read-only
 helpers named in READ_ONLY. Each must have a call in CALLS; each call must add
 at least one audit event naming the actor. A new writing service without an
@@ -18,15 +18,13 @@ import pytest
 from sqlalchemy import func, select
 
 import model.actions
-import model.case_edits
 from model.actions import (
-    add_case_message, allocate, approve_action, assign_case, cancel_items, close_return_order, create_case,
-    create_customer, create_product, create_return_order, create_user, credit_shipping, discount_items, fulfill,
-    place_order, receive_return_order, reject_action, report_lost, reship_items, return_items, set_case_status,
-    set_user_active, set_user_role, link_case_order, take_case,
+    add_case_message, allocate, approve_action, assign_case, bulk_apply, cancel_items, close_return_order,
+    create_case, create_customer, create_product, create_return_order, create_user, credit_shipping,
+    discount_items, fulfill, link_case_order, place_order, receive_return_order, reject_action, report_lost,
+    reship_items, return_items, set_case_fields, set_case_status, set_user_active, set_user_role, take_case,
 )
 from model.actions.customer_profile import update_customer
-from model.case_edits import bulk_apply, set_case_fields
 from model.entities import AuditEvent, FulfillmentOrder, OrderSummary, PendingApproval, User
 from model.policy import Policy, current_policy, set_policy
 from tests.unit.order_fixtures import line_ids, make_order
@@ -42,7 +40,7 @@ READ_ONLY = {
 def services() -> dict[str, object]:
     found = {name: getattr(model.actions, name) for name in model.actions.__all__}
     modules = [importlib.import_module(f"model.actions.{m.name}") for m in pkgutil.iter_modules(model.actions.__path__)
-               if m.name not in INFRASTRUCTURE] + [model.case_edits]
+               if m.name not in INFRASTRUCTURE]
     for module in modules:
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and not name.startswith("_") and (

@@ -25,9 +25,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.app_helpers import build_app, forget_database, reset_dash_pages, sqlite_url
+from tests.app_helpers import build_app, forget_database, reset_dash_pages
 from tests.unit.security_support import (
-    Request, World, build_world, digest, empty_postgres, post, server_callbacks, signed_in_client, well_formed,
+    Request, World, backend_url, build_world, digest, post, server_callbacks, signed_in_client, well_formed,
 )
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
@@ -258,13 +258,7 @@ def safety_net(response) -> bool:
 # --- the harness ------------------------------------------------------------------------------
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def fuzz_app(request, tmp_path_factory):
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL case skipped")
-        empty_postgres(PG_URL)
-        url = PG_URL
-    else:
-        url = sqlite_url(tmp_path_factory.mktemp("fuzz"))
+    url = backend_url(request.param, tmp_path_factory.mktemp("fuzz"))
     app = build_app(url)
     world = build_world(url)
     if os.environ.get("FUZZ_RAISE"):  # debugging: the server's exception instead of its 500

@@ -11,11 +11,10 @@ import pytest
 
 from model import permissions
 from model.actions import (
-    ActionError, approve_action, assign_case, cancel_items, create_case, create_return_order, create_user,
+    ActionError, approve_action, assign_case, bulk_apply, cancel_items, create_case, create_return_order, create_user,
     credit_shipping, discount_items, reship_items, return_items, set_user_active, set_user_role, take_case,
 )
 from model.actions.customer_profile import update_customer
-from model.case_edits import bulk_apply
 from model.entities import PendingApproval, User
 from model.permissions import NO, UP_TO_THRESHOLD, YES, Capability
 from tests.unit.helpers import digest

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from model import db as model_db
 from model.entities import CreditMemo, OrderSummary
-from tests.app_helpers import build_app, forget_database, reset_dash_pages, sqlite_url
+from tests.app_helpers import build_app, forget_database, reset_dash_pages
 from tests.unit.security_support import (
-    Request, build_world, empty_postgres, post, server_callbacks, signed_in_client,
+    Request, backend_url, build_world, post, server_callbacks, signed_in_client,
 )
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -23,13 +23,7 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app_and_world(request, tmp_path):
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL case skipped")
-        empty_postgres(PG_URL)
-        url = PG_URL
-    else:
-        url = sqlite_url(tmp_path)
+    url = backend_url(request.param, tmp_path)
     app = build_app(url)
     world = build_world(url)
     yield app, world
