@@ -661,7 +661,7 @@ FIRST_REPLIES = {
     },
 }
 
-# Closing replies by what the agent did on the order (see model.demo._injection).
+# Closing replies by what the agent did on the order (see model.demo.plan_cases._injection).
 RESOLUTION_REPLIES = {
     "cancel": {"en": "Your order {order} has been canceled and the payment hold released. You won't be charged.\n\n{agent}",
                "ja": "ご注文 {order} をキャンセルいたしました。お支払いの与信も解除済みで、請求は発生しません。\n\n{agent}",

@@ -58,9 +58,9 @@ def test_different_seed_gives_different_rows(tmp_path):
 
 def test_worker_processes_write_the_same_rows_as_one_process(tmp_path, monkeypatch):
     """Given chunks small enough for many tasks, when two forked workers share them, then nothing changes."""
-    monkeypatch.setattr(demo, "CUSTOMER_CHUNK", 25)
-    monkeypatch.setattr(demo, "ORDER_CHUNK", 40)
-    monkeypatch.setattr(demo, "CASE_CHUNK", 20)
+    monkeypatch.setattr(demo.workers, "CUSTOMER_CHUNK", 25)
+    monkeypatch.setattr(demo.workers, "ORDER_CHUNK", 40)
+    monkeypatch.setattr(demo.workers, "CASE_CHUNK", 20)
     alone, forked = _fresh_sqlite(tmp_path, "alone.db"), _fresh_sqlite(tmp_path, "forked.db")
     demo.generate(alone, seed=3, processes=False, **SMALL)
     demo.generate(forked, seed=3, processes=True, **SMALL)
