@@ -173,7 +173,9 @@ def test_reading_in_chunks_changes_nothing(database_url, changed, monkeypatch):
     _corrupt(database_url, "UPDATE order_summaries SET grand_total = grand_total + 0.01 WHERE id = :partial", changed)
     _corrupt(database_url, "UPDATE change_order_lines SET amount = amount + 0.01", changed)
     whole = checker.check(database_url)
-    monkeypatch.setattr(checker, "CHUNK", 1)  # one order per chunk: every range boundary is crossed
+    monkeypatch.setattr(checker.reading, "CHUNK", 1)  # one order per chunk: every range boundary is crossed
+    with checker.reading._snapshot(database_url) as conn:  # the patch reaches the reader
+        assert {len(orders) for orders, _ in checker.reading._chunks(conn)} == {1}
     assert checker.check(database_url) == whole and len(whole) > 2
 
 
