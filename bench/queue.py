@@ -139,20 +139,25 @@ class SqlRecorder:
             self.statements.append((statement, parameters))
 
     def replay_ms(self, statements) -> float:
-        """Milliseconds to run the statements on a raw DBAPI connection and fetch every row."""
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            started = time.perf_counter()
-            for statement, parameters in statements:
-                cursor.execute(statement, parameters)
+        return replay_ms(self.engine, statements)
+
+
+def replay_ms(engine, statements) -> float:
+    """Milliseconds to run `statements` on a raw DBAPI connection (execute, then fetch every row)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        started = time.perf_counter()
+        for statement, parameters in statements:
+            cursor.execute(statement, parameters)
+            if cursor.description is not None:
                 cursor.fetchall()
-            elapsed = (time.perf_counter() - started) * 1000
-            cursor.close()
-            raw.rollback()
-        finally:
-            raw.close()
-        return elapsed
+        elapsed = (time.perf_counter() - started) * 1000
+        cursor.close()
+        raw.rollback()
+    finally:
+        raw.close()
+    return elapsed
 
 
 def sign_in(client, login: str, password: str) -> None:

@@ -99,20 +99,9 @@ class Recorder:
         return list(self.statements)
 
     def replay_ms(self, statements) -> float:
-        """Milliseconds to run these statements on a raw DBAPI cursor (execute + fetch)."""
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            started = time.perf_counter()
-            for statement, parameters in statements:
-                cursor.execute(statement, parameters)
-                if cursor.description is not None:
-                    cursor.fetchall()
-            elapsed = (time.perf_counter() - started) * 1000
-            connection.rollback()
-            return elapsed
-        finally:
-            connection.close()
+        from bench.queue import replay_ms
+
+        return replay_ms(self.engine, statements)
 
 
 def build(url: str):

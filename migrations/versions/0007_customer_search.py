@@ -1,6 +1,6 @@
 """Trigram indexes for the customer search on PostgreSQL: name and email infix matches.
 
-The search (model/queries/customers.py) asks `name ILIKE '%text%'`, the same on the name
+The search (model/queries/customer_search.py) asks `name ILIKE '%text%'`, the same on the name
 without its spaces (Japanese names typed without the space between family and given name),
 and `email LIKE '%text%'`. Without these indexes each is a scan of every customer or email
 (300,000 customers: up to seconds); pg_trgm's GIN indexes answer them from the trigrams

@@ -109,3 +109,12 @@ class _Table:
 
     def pick(self, u: float):
         return self.values[int(u * self.size)]
+
+
+def _money(minor: int, scale: int) -> str:
+    """Minor units (cents, yen) as the amount's exact decimal text: money never passes through
+    float on its way to a NUMERIC column (SQLite and COPY read the text as written)."""
+    if scale == 1:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .common import (CURRENCIES, DAY, HOUR, L_ALLOCATED, L_CANCELED, L_CAPTURED, L_DISCOUNT, L_FULFILLED, L_ID,
-                     L_INITIATED, L_ORDERED, L_PRICE, L_PRODUCT, L_RATE, L_REFUNDED, L_RETURNED, L_TAX, MINUTE,
-                     SCALES, THRESHOLDS, _active, _captured_target, _line_total, _mix64, _share, _tax)
+                     L_INITIATED, L_ORDERED, L_PRICE, L_PRODUCT, L_RATE, L_REFUNDED, L_RETURNED, L_TAX, MINUTE, SCALES,
+                     THRESHOLDS, _active, _captured_target, _line_total, _mix64, _money, _share, _tax)
 from .order_rows import (_CONDITIONS, _LOST, _RETURN_REASONS, _amount_text, _detail_approval, _detail_approve,
                          _detail_change, _detail_lost, _detail_reship, _detail_rma_close, _detail_rma_create,
                          _detail_rma_receive, _Order, _tracking)
@@ -43,10 +43,10 @@ class _OrderActions:
             if t_go + DAY + int(r() * 3 * DAY) < anchor:
                 reship[4] = "delivered"
 
-    def _discount_amount(self, o: _Order, line, fraction: float) -> int:
+    def _discount_amount(self, o: _Order, line, fraction_bp: int) -> int:
         net = line[L_PRICE] * _active(line) - line[L_DISCOUNT]
         step = 50 if SCALES[o.currency] == 100 else 10           # 0.50 $/€, ¥10
-        amount = max(step, int(net * fraction) // step * step)
+        amount = max(step, net * fraction_bp // 10_000 // step * step)
         return min(amount, net)
 
     def _pick_return(self, o: _Order, r) -> list:
@@ -188,7 +188,7 @@ class _OrderActions:
         reason = _RETURN_REASONS[self._category(ln)].pick(r())
         approval_id = self._id("approval")
         self.raw["pending_approvals"].append((
-            approval_id, o.id, ((ln[L_ID], quantity),), reason, amount / SCALES[o.currency],
+            approval_id, o.id, ((ln[L_ID], quantity),), reason, _money(amount, SCALES[o.currency]),
             CURRENCIES[o.currency], "pending", requester, None, None, self.world.ts(t), None))
         grand = o.grand_total()
         self._audit(t, requester, "approval.request", o, grand, grand - amount,
@@ -240,19 +240,20 @@ class _OrderActions:
         if approval is not None:
             requester, approver, t_requested = approval
         raw = self.raw
-        raw["change_orders"].append((change_id, o.id, kind, reason, None, requester or actor, amount / scale,
-                                     released / scale, refund / scale, ts(t)))
+        raw["change_orders"].append((change_id, o.id, kind, reason, None, requester or actor, _money(amount, scale),
+                                     _money(released, scale), _money(refund, scale), ts(t)))
         rows = raw["change_order_lines"]
         for ln, quantity, subtotal_c, discount_c, tax_c, line_amount, line_refund in changes:
-            rows.append((self._id("change_line"), change_id, ln[L_ID], quantity, subtotal_c / scale,
-                         discount_c / scale, tax_c / scale, 0.0, line_amount / scale, line_refund / scale))
+            rows.append((self._id("change_line"), change_id, ln[L_ID], quantity, _money(subtotal_c, scale),
+                         _money(discount_c, scale), _money(tax_c, scale), 0, _money(line_amount, scale),
+                         _money(line_refund, scale)))
         if shipping:
-            rows.append((self._id("change_line"), change_id, None, 0, 0.0, 0.0, 0.0, shipping / scale,
-                         shipping / scale, shipping_refunded / scale))
+            rows.append((self._id("change_line"), change_id, None, 0, 0, 0, 0, _money(shipping, scale),
+                         _money(shipping, scale), _money(shipping_refunded, scale)))
         memo_id = None
         if refund > 0:
             memo_id = self._id("memo")
-            raw["credit_memos"].append((memo_id, o.id, change_id, refund / scale, ts(t)))
+            raw["credit_memos"].append((memo_id, o.id, change_id, _money(refund, scale), ts(t)))
         first = True
         for ln, quantity, _, _, _, line_amount, line_refund in changes:
             self._rollup(t, kind, reason, self._category(ln), o, int(first), quantity, line_amount, line_refund)
@@ -270,7 +271,7 @@ class _OrderActions:
         if approval is not None:
             approval_id = self._id("approval")
             raw["pending_approvals"].append((
-                approval_id, o.id, tuple((ln[L_ID], q) for ln, q in picked), reason, refund / scale,
+                approval_id, o.id, tuple((ln[L_ID], q) for ln, q in picked), reason, _money(refund, scale),
                 CURRENCIES[o.currency], "approved", requester, approver, memo_id, ts(t_requested), ts(t)))
             self._audit(t_requested, requester, "approval.request", o, before_total, before_total - amount,
                         (_detail_approval, approval_id, reason, refund_text))

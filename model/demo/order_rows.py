@@ -5,8 +5,8 @@ import json
 
 from .. import demo_data as data
 from .chunks import _Sink, _ZERO_MASKS
-from .common import (CATEGORIES, L_CANCELED, L_DISCOUNT, L_ORDERED, L_PRICE, L_RETURNED, L_TAX, LOCALES, SCALES,
-                     _Table)
+from .common import (CATEGORIES, LOCALES, L_CANCELED, L_DISCOUNT, L_ORDERED, L_PRICE, L_RETURNED, L_TAX, SCALES, _Table,
+                     _money)
 
 
 # --- orders ----------------------------------------------------------------------------------------
@@ -61,11 +61,7 @@ def _json(value) -> str:
 
 
 def _amount_text(minor: int, currency: int) -> str:
-    if SCALES[currency] == 1:
-        return str(minor)
-    sign = "-" if minor < 0 else ""
-    minor = abs(minor)
-    return f"{sign}{minor // 100}.{minor % 100:02d}"
+    return _money(minor, SCALES[currency])
 
 
 _ORDER_TABLES = ("order_summaries", "order_item_summaries", "order_payment_summaries", "fulfillment_orders",

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .chunks import _Sink
-from .common import CURRENCIES, SCALES
+from .common import CURRENCIES, SCALES, _money
 from .world import _World
 
 
@@ -28,7 +28,7 @@ def _rollup_rows(world: _World, partials: list[dict]) -> _Sink:
         events, units, amount, refunded = cells[key]
         scale = SCALES[currency]
         rows.append((n, world.days[day - world.day0], kind, reason, category, channel, CURRENCIES[currency],
-                     events, units, amount / scale, refunded / scale))
+                     events, units, _money(amount, scale), _money(refunded, scale)))
     _analytics_rollup_rows(world, analytics, sink)
     return sink
 
@@ -54,7 +54,7 @@ def _analytics_rollup_rows(world: _World, cells: dict, sink: _Sink) -> None:
             _, day, actor, kind, reason, channel, currency = key
             when = world.days[day - world.day0]
             refunds.append((CURRENCIES[currency], 0, when, actor, kind, reason, channel, values[0],
-                            values[1] / SCALES[currency]))
+                            _money(values[1], SCALES[currency])))
             person = people.setdefault((CURRENCIES[currency], when, actor), [0, 0, SCALES[currency]])
             person[0] += values[0]
             person[1] += values[1]
@@ -63,7 +63,7 @@ def _analytics_rollup_rows(world: _World, cells: dict, sink: _Sink) -> None:
             sizes.append((CURRENCIES[currency], world.days[day - world.day0], minor, values[0]))
     products.extend((currency, "month", when, *rest, *values)
                     for (currency, when, *rest), values in sorted(months.items()))
-    refunds.extend((currency, 1, when, actor, "*", "*", "*", count, minor / scale)
+    refunds.extend((currency, 1, when, actor, "*", "*", "*", count, _money(minor, scale))
                    for (currency, when, actor), (count, minor, scale) in sorted(people.items()))
     sink.table("exchange_rates").extend(_exchange_rates(world))
 

@@ -33,8 +33,16 @@ MON = date(2026, 3, 2)  # a Monday
 def clock(monkeypatch):
     """Move the actions' clock: `clock.at(day, hour)` sets what 'now' is."""
     import model.actions._common as common
+    import model.actions._common.audit as common_audit
+    import model.actions._common.rollups as common_rollups
+    import model.actions.case_fields as case_fields
+    import model.actions.case_messages as case_messages
+    import model.actions.case_orders as case_orders
+    import model.actions.case_work as case_work
     import model.actions.cases as cases
     import model.actions.flow as flow
+    import model.actions.flow.runner as flow_runner
+    import model.actions.flow.steps as flow_steps
     import model.actions.fulfillment as fulfillment
     import model.actions.returns as returns
     import model.actions.rma as rma
@@ -47,9 +55,10 @@ def clock(monkeypatch):
             return self.now
 
     c = Clock()
-    for module in (common, cases, flow, fulfillment, returns, rma):
+    for module in (common, common_audit, common_rollups, cases, case_work, case_messages, case_fields, case_orders,
+                   flow, flow_steps, flow_runner, fulfillment, returns, rma):
         monkeypatch.setattr(module, "utcnow", lambda: c.now)
-    for module in (common, flow, fulfillment):
+    for module in (common, common_rollups, flow, fulfillment):
         if hasattr(module, "today"):
             monkeypatch.setattr(module, "today", lambda: c.now.date())
     return c
